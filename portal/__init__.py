@@ -1,0 +1,60 @@
+"""Kompetanseportal: strategic competence planning for a Norwegian municipality.
+
+The application is built by :func:`create_app`; importing this package has no
+side effects, so tests and commands can build as many apps as they need.
+"""
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None):
+    """Build a configured portal application.
+
+    ``config`` is a mapping applied after the environment, so tests can point
+    the app at their own database without touching ``os.environ``.
+    """
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    from . import settings
+
+    settings.configure(app, config)
+
+    from . import extensions
+
+    extensions.init_app(app)
+
+    from . import web
+
+    web.init_app(app)
+    _register_blueprints(app)
+    _register_commands(app)
+
+    from . import access
+
+    access.init_app(app)
+    return app
+
+
+def _register_blueprints(app):
+    """Mount one blueprint per area of the domain."""
+    from .admin import bp as admin_bp
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .home import bp as home_bp
+    from .org import bp as org_bp
+
+    for bp in (auth_bp, home_bp, org_bp, admin_bp, api_bp):
+        app.register_blueprint(bp)
+
+
+def _register_commands(app):
+    """Attach the command-line commands documented in the contract."""
+    from .org import cli as org_cli
+
+    org_cli.init_app(app)

@@ -1,0 +1,6 @@
+"""The JSON API under /api/v1. Thin: it calls the same domain code as the pages."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import views  # noqa: E402,F401

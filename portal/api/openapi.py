@@ -1,0 +1,206 @@
+"""The OpenAPI 3 document, kept as data beside the views it describes.
+
+A test compares it with ``app.url_map`` so an endpoint cannot be added
+without being described.
+"""
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema, description="OK"):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "401": _json(_ref("Error"), "No valid bearer token"),
+    "403": _json(_ref("Error"), "Not allowed for the caller's roles"),
+    "404": _json(_ref("Error"), "Not found, or not visible to the caller"),
+    "422": _json(_ref("Error"), "Invalid input; the offending fields are named"),
+}
+
+PAGE_PARAMS = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000000}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+]
+
+
+def _id_param(name):
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _page_of(name):
+    return {
+        "type": "object",
+        "required": ["items", "total", "page", "per_page"],
+        "properties": {
+            "items": {"type": "array", "items": _ref(name)},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+        },
+    }
+
+
+def _get(summary, response, params=(), errors=("401", "403", "422")):
+    return {
+        "summary": summary,
+        "parameters": list(params),
+        "responses": {"200": response, **{c: ERRORS[c] for c in errors}},
+    }
+
+
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            }
+        },
+    },
+    "Me": {
+        "type": "object",
+        "required": ["username", "roles", "employee_id"],
+        "properties": {
+            "username": {"type": "string"},
+            "roles": {"type": "array", "items": {"type": "string"}},
+            "employee_id": {"type": ["integer", "null"]},
+            "led_unit_ids": {"type": "array", "items": {"type": "integer"}},
+            "locale": {"type": ["string", "null"]},
+        },
+    },
+    "Unit": {
+        "type": "object",
+        "required": ["id", "code", "name", "parent_id"],
+        "properties": {
+            "id": {"type": "integer"},
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "parent_id": {"type": ["integer", "null"]},
+            "is_service_area": {"type": "boolean"},
+            "path": {"type": "string"},
+        },
+    },
+    "Employee": {
+        "type": "object",
+        "required": ["id", "employee_number", "first_name", "last_name", "unit_id"],
+        "properties": {
+            "id": {"type": "integer"},
+            "employee_number": {"type": "string"},
+            "first_name": {"type": "string"},
+            "last_name": {"type": "string"},
+            "birth_date": {"type": "string", "format": "date"},
+            "unit_id": {"type": "integer"},
+            "unit_code": {"type": "string"},
+            "profession": {"type": "string"},
+            "position_percent": {"type": "number", "minimum": 0, "maximum": 100},
+            "hire_date": {"type": "string", "format": "date"},
+            "end_date": NULLABLE_DATE,
+        },
+    },
+}
+
+
+def _paths():
+    return {
+        "/tokens": {
+            "post": {
+                "summary": "Exchange user name and password for a bearer token",
+                "security": [],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["username", "password"],
+                                "properties": {
+                                    "username": {"type": "string"},
+                                    "password": {"type": "string"},
+                                    "label": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _json(
+                        {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}},
+                        "Token created",
+                    ),
+                    "401": ERRORS["401"],
+                    "422": ERRORS["422"],
+                },
+            }
+        },
+        "/tokens/current": {
+            "delete": {
+                "summary": "Revoke the token used for this request",
+                "responses": {"204": {"description": "Revoked"}, "401": ERRORS["401"]},
+            }
+        },
+        "/me": {"get": _get("The caller", _json(_ref("Me")), errors=("401",))},
+        "/me/export": {
+            "get": _get("Everything the portal holds about the caller", _json({"type": "object"}), errors=("401",))
+        },
+        "/units": {
+            "get": _get(
+                "Org units, service areas first",
+                _json(_page_of("Unit")),
+                PAGE_PARAMS + [{"name": "parent_id", "in": "query", "schema": {"type": "integer"}}],
+            )
+        },
+        "/units/{unit_id}": {
+            "get": _get("One org unit", _json(_ref("Unit")), [_id_param("unit_id")], ("401", "404"))
+        },
+        "/employees": {
+            "get": _get(
+                "Employees the caller may see (staff of led units; all for hr)",
+                _json(_page_of("Employee")),
+                PAGE_PARAMS + [{"name": "unit_id", "in": "query", "schema": {"type": "integer"}}],
+            )
+        },
+        "/employees/{employee_id}": {
+            "get": _get(
+                "One employee", _json(_ref("Employee")), [_id_param("employee_id")], ("401", "403", "404")
+            )
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "security": [],
+                "responses": {"200": _json({"type": "object"})},
+            }
+        },
+    }
+
+
+def openapi_document(base_path):
+    """Return the OpenAPI document with servers pointing at ``base_path``."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kompetanseportal API",
+            "version": "1",
+            "description": "Competence planning for a municipality. Log in with POST /tokens, "
+            "then send Authorization: Bearer <token>.",
+        },
+        "servers": [{"url": base_path}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": SCHEMAS,
+        },
+        "paths": _paths(),
+    }

@@ -1,0 +1,63 @@
+"""Creating users and granting roles: shared by the admin pages and the CLI."""
+from sqlalchemy import select
+
+from ..access import ROLES
+from ..extensions import db
+from .models import Employee, RoleAssignment, Unit, User
+
+
+class AccountError(ValueError):
+    """A user or role request that cannot be carried out; ``field`` names the culprit."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
+def find_employee(number):
+    """The employee with ``number`` or an AccountError naming the field."""
+    employee = db.session.scalars(select(Employee).where(Employee.employee_number == number)).first()
+    if employee is None:
+        raise AccountError("employee_number", f"no employee has number {number}")
+    return employee
+
+
+def find_unit(code):
+    """The unit with ``code`` or an AccountError naming the field."""
+    unit = db.session.scalars(select(Unit).where(Unit.code == code)).first()
+    if unit is None:
+        raise AccountError("unit", f"no unit has code {code}")
+    return unit
+
+
+def create_user(username, password, employee=None):
+    """Add a new active user; the caller commits."""
+    username = username.strip()
+    if not username:
+        raise AccountError("username", "a user name is required")
+    if db.session.scalars(select(User.id).where(User.username == username)).first():
+        raise AccountError("username", f"the user name {username} is taken")
+    if len(password) < 8:
+        raise AccountError("password", "the password must have at least 8 characters")
+    if employee is not None and db.session.scalars(select(User.id).where(User.employee_id == employee.id)).first():
+        raise AccountError("employee_number", f"employee {employee.employee_number} already has a user")
+    user = User(username=username, employee=employee)
+    user.set_password(password)
+    db.session.add(user)
+    return user
+
+
+def grant_role(user, role, unit=None):
+    """Give ``user`` a role; ``leader`` needs a unit, the other roles take none."""
+    if role not in ROLES:
+        raise AccountError("role", f"unknown role {role}")
+    if role == "leader" and unit is None:
+        raise AccountError("unit", "a leader must lead a unit")
+    if role != "leader":
+        unit = None
+    for existing in user.role_assignments:
+        if existing.role == role and existing.unit_id == (unit.id if unit else None):
+            return existing
+    assignment = RoleAssignment(role=role, unit=unit)
+    user.role_assignments.append(assignment)
+    return assignment

@@ -1,0 +1,100 @@
+"""Command-line commands for the org area: demo data, imports, users."""
+import os
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from ..access import ROLES
+from ..extensions import db
+
+
+@click.command("demo")
+@click.option("--employees", default=400, show_default=True, type=click.IntRange(min=20), help="How many employees to create.")
+@click.option("--seed", default=2026, show_default=True, type=int, help="Same seed, same municipality.")
+@click.option("--password", default=None, help="Password for all demo users (random when not given).")
+@with_appcontext
+def demo_command(employees, seed, password):
+    """Fill an empty database with the fictional municipality "Eksempel kommune"."""
+    from .demo import DemoError, generate
+
+    try:
+        result = generate(employees=employees, seed=seed, password=password, echo=click.echo)
+    except DemoError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Eksempel kommune: {result.units} units, {result.employees} employees.")
+    click.echo("Demo log-ins (user name / password):")
+    for username, role in result.users:
+        click.echo(f"  {username:<15} {result.password}   ({role})")
+
+
+def _run_import(importer, path, dry_run):
+    """Run an importer, print its report, and exit non-zero when the file had errors."""
+    report = importer(path, dry_run=dry_run, progress=_progress)
+    for line in report.lines():
+        click.echo(line)
+    if report.errors:
+        click.echo(f"{len(report.errors)} error(s): nothing was changed.", err=True)
+        sys.exit(1)
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+
+
+def _progress(done, total):
+    """Show progress on large files on stderr, one line updated in place."""
+    if total >= 5000 and (done == total or done % 5000 == 0):
+        click.echo(f"\r  {done}/{total} rows", nl=done == total, err=True)
+
+
+@click.command("import-units")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and report, change nothing.")
+@with_appcontext
+def import_units_command(path, dry_run):
+    """Import org units (code, name, parent_code, service_area) from CSV or XLSX."""
+    from .imports import import_units
+
+    _run_import(import_units, path, dry_run)
+
+
+@click.command("import-employees")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and report, change nothing.")
+@with_appcontext
+def import_employees_command(path, dry_run):
+    """Import employees from the personnel system (CSV or XLSX), matched by employee number."""
+    from .imports import import_employees
+
+    _run_import(import_employees, path, dry_run)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Role to give (repeatable).")
+@click.option("--unit", "unit_code", default=None, help="Code of the unit a leader leads.")
+@click.option("--employee-number", default=None, help="Link the user to this employee.")
+@with_appcontext
+def create_user_command(username, roles, unit_code, employee_number):
+    """Create a user; the password comes from PORTAL_PASSWORD or a prompt."""
+    from .accounts import AccountError, create_user, find_employee, find_unit, grant_role
+
+    password = os.environ.get("PORTAL_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        employee = find_employee(employee_number) if employee_number else None
+        unit = find_unit(unit_code) if unit_code else None
+        user = create_user(username, password, employee)
+        for role in roles:
+            grant_role(user, role, unit)
+        db.session.commit()
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.field}: {error}") from None
+    click.echo(f"Created user {username} with roles {', '.join(roles)}.")
+
+
+def init_app(app):
+    """Register the commands on ``app``."""
+    for command in (demo_command, import_units_command, import_employees_command, create_user_command):
+        app.cli.add_command(command)

@@ -1,0 +1,91 @@
+"""What every page shares: security headers, error pages, navigation, language switch."""
+from flask import render_template, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+ERROR_TEXTS = {
+    400: (_l("The request could not be understood"), _l("Please go back, reload the page and try again.")),
+    401: (_l("Please log in"), _l("You need to log in to see this page.")),
+    403: (_l("You do not have access"), _l("Your roles do not give access to this page. Ask your administrator if you think you should have access.")),
+    404: (_l("Page not found"), _l("We could not find the page you asked for. It may have been moved, or you may not have access to it.")),
+    405: (_l("That did not work"), _l("This page cannot be used in that way.")),
+    409: (_l("Someone else changed this first"), _l("Reload the page to see the latest version, then try again.")),
+    413: (_l("The file is too large"), _l("Please choose a smaller file.")),
+    500: (_l("Something went wrong"), _l("An error occurred on our side. It has been logged. Please try again later.")),
+}
+
+# (endpoint, label, roles allowed; empty = everyone logged in)
+NAVIGATION = (
+    ("home.index", _l("Start"), ()),
+    ("org.employees", _l("Employees"), ("hr", "leader")),
+    ("org.units", _l("Units"), ()),
+    ("admin.users", _l("Administration"), ("admin",)),
+)
+
+
+def navigation_for(user):
+    """The menu entries ``user`` may use, in menu order."""
+    if not user.is_authenticated:
+        return []
+    return [(ep, label) for ep, label, roles in NAVIGATION if not roles or user.has_role(*roles)]
+
+
+def security_headers(response):
+    """Add headers that keep pages out of frames and scripts to our own files."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.blueprint != "static" and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def handle_http_error(error):
+    """Render an error page in the user's language, or JSON for the API."""
+    if request.path.startswith("/api/"):
+        from .api.errors import error_response
+
+        return error_response(error.code, getattr(error, "description", None))
+    title, text = ERROR_TEXTS.get(error.code, (error.name, error.description))
+    return render_template("errors/error.html", code=error.code, title=title, text=text), error.code
+
+
+def handle_unexpected(error):
+    """Log an unexpected exception and show the friendly 500 page."""
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error on %s", request.path)
+    return handle_http_error(InternalServerError())
+
+
+def template_globals():
+    """Values every template needs: menu, current language, municipality name."""
+    from flask import current_app
+
+    from .auth.forms import LanguageForm
+
+    return {
+        "navigation": navigation_for(current_user),
+        "current_locale": str(get_locale()),
+        "language_form": LanguageForm(locale=str(get_locale()), next=request.full_path.rstrip("?")),
+        "municipality": current_app.config["PORTAL_MUNICIPALITY"],
+    }
+
+
+def init_app(app):
+    """Install headers, error handlers and template globals on ``app``."""
+    app.after_request(security_headers)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)
+    app.context_processor(template_globals)
+    from .formatting import init_app as formatting_init
+
+    formatting_init(app)
