@@ -9,12 +9,12 @@ FLASK  := $(BIN)/flask --app portal
 
 $(BIN)/flask: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --upgrade pip >$(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; false)
+	$(BIN)/pip install --quiet -e . >>$(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; false)
 	touch $(BIN)/flask
 
 $(VENV)/.test-installed: $(BIN)/flask
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test]' >>$(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; false)
 	touch $@
 
 install: $(BIN)/flask translations

@@ -14,11 +14,13 @@ def create_app(config=None):
     """Build a configured portal application.
 
     ``config`` is a mapping applied after the environment, so tests can point
-    the app at their own database without touching ``os.environ``.
+    the app at their own database without touching ``os.environ``;
+    ``INSTANCE_PATH`` in it moves the instance folder (secret key, SQLite file).
     """
+    config = dict(config or {})
     app = Flask(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=str(config.pop("INSTANCE_PATH", None) or PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     from . import settings

@@ -66,8 +66,12 @@ def _migrations_dir():
     return PROJECT_ROOT / "migrations"
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def _make_sqlite_transactional(engine):
-    """Give SQLite real transactions and enforced foreign keys.
+    """Give SQLite real transactions, enforced foreign keys and Unicode lower().
 
     pysqlite otherwise delays BEGIN and ignores foreign keys, which would make
     an import that fails halfway leave rows behind.
@@ -76,6 +80,8 @@ def _make_sqlite_transactional(engine):
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
+        # SQLite's own lower() only folds ASCII; searching "øverby" must find "Øverby".
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")

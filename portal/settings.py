@@ -29,6 +29,7 @@ def configure(app, overrides=None):
         MAIL_SERVER=os.environ.get("MAIL_SERVER"),
         MAIL_PORT=int(os.environ.get("MAIL_PORT", "25")),
         WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
     if os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]

@@ -53,7 +53,11 @@ def handle_http_error(error):
     if request.path.startswith("/api/"):
         from .api.errors import error_response
 
-        return error_response(error.code, getattr(error, "description", None))
+        response = error_response(error.code, getattr(error, "description", None))
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
     title, text = ERROR_TEXTS.get(error.code, (error.name, error.description))
     return render_template("errors/error.html", code=error.code, title=title, text=text), error.code
 

@@ -1,5 +1,5 @@
 """The API's error shape: ``{"error": {"code", "message"}}``."""
-from flask import jsonify
+from flask import jsonify, request
 
 CODES = {
     400: "bad_request",
@@ -44,4 +44,10 @@ def error_response(status, message=None, fields=None):
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    if status == 405:
+        # The app-wide handler builds this answer from the routing error's code
+        # only; HTTP requires a 405 to say which methods the URL does take.
+        methods = getattr(request.routing_exception, "valid_methods", None)
+        if methods:
+            response.headers["Allow"] = ", ".join(sorted(methods))
     return response

@@ -3,6 +3,7 @@
 A test compares it with ``app.url_map`` so an endpoint cannot be added
 without being described.
 """
+from .params import MAX_ID, MAX_PER_PAGE
 
 
 def _ref(name):
@@ -22,12 +23,12 @@ ERRORS = {
 
 PAGE_PARAMS = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000000}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}},
 ]
 
 
 def _id_param(name):
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA}
 
 
 def _page_of(name):
@@ -52,6 +53,8 @@ def _get(summary, response, params=(), errors=("401", "403", "422")):
 
 
 NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+NULLABLE_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 SCHEMAS = {
     "Error": {
@@ -109,6 +112,25 @@ SCHEMAS = {
             "end_date": NULLABLE_DATE,
         },
     },
+    "ApiToken": {
+        "type": "object",
+        "required": ["label", "created_at", "expires_at", "revoked_at"],
+        "properties": {
+            "label": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "expires_at": {"type": "string", "format": "date-time"},
+            "revoked_at": NULLABLE_DATE_TIME,
+        },
+    },
+    "Export": {
+        "type": "object",
+        "required": ["user", "employee", "api_tokens"],
+        "properties": {
+            "user": {"$ref": "#/components/schemas/Me"},
+            "employee": {"oneOf": [{"$ref": "#/components/schemas/Employee"}, {"type": "null"}]},
+            "api_tokens": {"type": "array", "items": {"$ref": "#/components/schemas/ApiToken"}},
+        },
+    },
 }
 
 
@@ -126,9 +148,9 @@ def _paths():
                                 "type": "object",
                                 "required": ["username", "password"],
                                 "properties": {
-                                    "username": {"type": "string"},
-                                    "password": {"type": "string"},
-                                    "label": {"type": "string"},
+                                    "username": {"type": "string", "maxLength": 64},
+                                    "password": {"type": "string", "maxLength": 1024},
+                                    "label": {"type": "string", "maxLength": 100},
                                 },
                             }
                         }
@@ -152,13 +174,14 @@ def _paths():
         },
         "/me": {"get": _get("The caller", _json(_ref("Me")), errors=("401",))},
         "/me/export": {
-            "get": _get("Everything the portal holds about the caller", _json({"type": "object"}), errors=("401",))
+            "get": _get("Everything the portal holds about the caller", _json(_ref("Export")), errors=("401",))
         },
         "/units": {
             "get": _get(
-                "Org units, service areas first",
+                "Org units in tree order (each unit right after its parent)",
                 _json(_page_of("Unit")),
-                PAGE_PARAMS + [{"name": "parent_id", "in": "query", "schema": {"type": "integer"}}],
+                PAGE_PARAMS + [{"name": "parent_id", "in": "query", "schema": ID_SCHEMA}],
+                ("401", "422"),
             )
         },
         "/units/{unit_id}": {
@@ -166,14 +189,18 @@ def _paths():
         },
         "/employees": {
             "get": _get(
-                "Employees the caller may see (staff of led units; all for hr)",
+                "Employees the caller may see: themselves, staff of the units they lead "
+                "and below, everyone for hr. unit_id narrows to that unit's subtree.",
                 _json(_page_of("Employee")),
-                PAGE_PARAMS + [{"name": "unit_id", "in": "query", "schema": {"type": "integer"}}],
+                PAGE_PARAMS + [{"name": "unit_id", "in": "query", "schema": ID_SCHEMA}],
             )
         },
         "/employees/{employee_id}": {
             "get": _get(
-                "One employee", _json(_ref("Employee")), [_id_param("employee_id")], ("401", "403", "404")
+                "One employee; 404 also when the caller may not see them",
+                _json(_ref("Employee")),
+                [_id_param("employee_id")],
+                ("401", "403", "404"),
             )
         },
         "/openapi.json": {

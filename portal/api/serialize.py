@@ -1,9 +1,28 @@
 """Turning rows into the JSON shapes the contract promises."""
+from datetime import datetime, timezone
 
 
 def iso(value):
-    """Dates and times in ISO 8601, ``None`` kept."""
-    return value.isoformat() if value is not None else None
+    """Dates and times in ISO 8601, ``None`` kept.
+
+    Stored times are UTC, but SQLite hands them back without an offset; the
+    contract promises answers that carry one, so a naive time is marked UTC.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+def token_json(token):
+    """An API token as its owner may see it: never the secret, not even its hash."""
+    return {
+        "label": token.label,
+        "created_at": iso(token.created_at),
+        "expires_at": iso(token.expires_at),
+        "revoked_at": iso(token.revoked_at),
+    }
 
 
 def user_json(user):

@@ -1,20 +1,28 @@
-"""API endpoints for tokens, the caller, units and employees."""
+"""API endpoints for tokens, the caller, units and employees.
+
+Views stay thin: they read and check input (``params``), call the same domain
+code as the pages, and shape the answer (``serialize``). Access by role is
+declared on each route; which rows a caller may see comes from
+``org.visibility`` so the API and the pages cannot disagree.
+"""
 from flask import jsonify, url_for
 from sqlalchemy import select
 
 from .. import access
 from ..access import current_principal
-from ..auth.tokens import authenticate, issue_token, revoke, tokens_of
+from ..auth.tokens import authenticate, current_token, issue_token, revoke, tokens_of
 from ..extensions import csrf, db
 from ..org.models import Employee, Unit
-from ..org.visibility import get_visible_employee, visible_employees
+from ..org.visibility import visible_employees
 from ..pagination import paginate
 from . import bp
 from .errors import ApiError, error_response
 from .openapi import openapi_document
-from .params import int_arg, json_body, page_args
-from .serialize import employee_json, page_json, unit_json, user_json
+from .params import ID, id_arg, json_body, page_args, text_fields
+from .serialize import employee_json, page_json, token_json, unit_json, user_json
 
+# Callers authenticate with a bearer header, never a cookie, so a forged
+# cross-site request carries no credentials and CSRF tokens have nothing to guard.
 csrf.exempt(bp)
 
 
@@ -26,16 +34,21 @@ def _api_error(error):
 @bp.post("/tokens")
 @access.public
 def create_token():
-    """Exchange a user name and password for a bearer token."""
-    data = json_body()
-    username, password = data.get("username"), data.get("password")
-    missing = {f: "required" for f in ("username", "password") if not isinstance(data.get(f), str) or not data.get(f)}
-    if missing:
-        raise ApiError(422, "username and password are required", missing)
-    user = authenticate(username, password)
+    """Exchange a user name and password for a bearer token.
+
+    Unknown user, wrong password and deactivated account get the same 401, so
+    the endpoint cannot be used to find out which user names exist.
+    """
+    fields = text_fields(
+        json_body(),
+        required=("username", "password"),
+        optional=("label",),
+        max_lengths={"username": 64, "password": 1024, "label": 100},
+    )
+    user = authenticate(fields["username"], fields["password"])
     if user is None:
         raise ApiError(401, "The user name or password is wrong.")
-    token = issue_token(user, label=str(data.get("label") or "API")[:100])
+    token = issue_token(user, label=fields["label"] or "API")
     db.session.commit()
     return jsonify({"token": token}), 201
 
@@ -43,10 +56,8 @@ def create_token():
 @bp.delete("/tokens/current")
 @access.allow()
 def revoke_current_token():
-    """Revoke the token this request was made with."""
-    from flask import g
-
-    revoke(g.api_token)
+    """Revoke the token this request was made with, e.g. when a script is retired."""
+    revoke(current_token())
     db.session.commit()
     return "", 204
 
@@ -54,7 +65,7 @@ def revoke_current_token():
 @bp.get("/me")
 @access.allow()
 def me():
-    """Who the caller is and which roles they hold."""
+    """Who the caller is and which roles they hold, so clients can adapt to them."""
     return jsonify(user_json(current_principal()))
 
 
@@ -63,34 +74,28 @@ def me():
 def me_export():
     """Everything the portal holds about the caller (GDPR right of access)."""
     user = current_principal()
-    data = {"user": user_json(user), "employee": None, "api_tokens": []}
-    if user.employee is not None:
-        data["employee"] = employee_json(user.employee)
-    data["api_tokens"] = [
+    return jsonify(
         {
-            "label": t.label,
-            "created_at": t.created_at.isoformat(),
-            "expires_at": t.expires_at.isoformat(),
-            "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            "user": user_json(user),
+            "employee": employee_json(user.employee) if user.employee is not None else None,
+            "api_tokens": [token_json(t) for t in tokens_of(user)],
         }
-        for t in tokens_of(user)
-    ]
-    return jsonify(data)
+    )
 
 
 @bp.get("/units")
 @access.allow()
 def units():
-    """All org units; the structure is not personal data."""
+    """All org units in tree order; the structure is not personal data."""
     page, per_page = page_args()
-    stmt = select(Unit).order_by(Unit.path)
-    parent_id = int_arg("parent_id")
+    stmt = select(Unit).order_by(Unit.path, Unit.id)
+    parent_id = id_arg("parent_id")
     if parent_id is not None:
         stmt = stmt.where(Unit.parent_id == parent_id)
     return jsonify(page_json(paginate(stmt, page, per_page), unit_json))
 
 
-@bp.get("/units/<int:unit_id>")
+@bp.get(f"/units/<{ID}:unit_id>")
 @access.allow()
 def unit(unit_id):
     """One org unit."""
@@ -103,10 +108,14 @@ def unit(unit_id):
 @bp.get("/employees")
 @access.allow("employee", "leader", "hr")
 def employees():
-    """Employees the caller may see: themselves, their units' staff, or all for hr."""
+    """Employees the caller may see: themselves, their units' staff, or all for hr.
+
+    ``unit_id`` narrows to that unit's subtree; it never widens what the caller
+    sees, so a leader asking for another unit gets an empty list, not its staff.
+    """
     page, per_page = page_args()
     stmt = visible_employees(current_principal()).order_by(Employee.last_name, Employee.first_name, Employee.id)
-    unit_id = int_arg("unit_id")
+    unit_id = id_arg("unit_id")
     if unit_id is not None:
         target = db.session.get(Unit, unit_id)
         if target is None:
@@ -115,21 +124,23 @@ def employees():
     return jsonify(page_json(paginate(stmt, page, per_page), employee_json))
 
 
-@bp.get("/employees/<int:employee_id>")
+@bp.get(f"/employees/<{ID}:employee_id>")
 @access.allow("employee", "leader", "hr")
 def employee(employee_id):
-    """One employee, if the caller may see them; 404 otherwise."""
-    from werkzeug.exceptions import NotFound
+    """One employee, if the caller may see them.
 
-    try:
-        row = get_visible_employee(employee_id, current_principal())
-    except NotFound:
-        raise ApiError(404) from None
+    Someone outside the caller's scope gets the very same 404 as an id that
+    does not exist, so the answer never confirms that a person works here.
+    """
+    stmt = visible_employees(current_principal()).where(Employee.id == employee_id)
+    row = db.session.scalars(stmt).first()
+    if row is None:
+        raise ApiError(404)
     return jsonify(employee_json(row))
 
 
 @bp.get("/openapi.json")
 @access.public
 def openapi():
-    """The OpenAPI 3 description of every endpoint."""
-    return jsonify(openapi_document(url_for("api.openapi", _external=False).rsplit("/", 1)[0]))
+    """The OpenAPI 3 description of every endpoint; public so clients can be generated."""
+    return jsonify(openapi_document(url_for("api.openapi").rsplit("/", 1)[0]))

@@ -2,9 +2,11 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
-from flask import current_app, g, request
+from flask import current_app, request
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..org.models import User, utcnow
@@ -38,18 +40,30 @@ def user_for_token(token):
     now = utcnow()
     if row is None or not row.is_valid(now) or not row.user.is_active:
         return None
-    g.api_token = row
+    if request:
+        request.environ["portal.api_token"] = row
     return row.user
 
 
 def api_user():
-    """The user behind this request's ``Authorization: Bearer`` header, once per request."""
-    if "api_user" not in g:
+    """The user behind this request's ``Authorization: Bearer`` header, once per request.
+
+    The answer is cached on the request itself, not on ``g``: an app context
+    can outlive a request (tests, commands), and a cached user must never
+    carry over to the next request.
+    """
+    cache = request.environ
+    if "portal.api_user" not in cache:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
-        g.api_user = user or _Anonymous()
-    return g.api_user
+        cache["portal.api_user"] = user or _Anonymous()
+    return cache["portal.api_user"]
+
+
+def current_token():
+    """The token row this API request authenticated with."""
+    return request.environ.get("portal.api_token")
 
 
 def revoke(token_row):
@@ -77,6 +91,15 @@ class _Anonymous:
 def authenticate(username, password):
     """Return the active user with these credentials, or ``None``."""
     user = db.session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.is_active or not user.check_password(password):
+    if user is None:
+        # Hash anyway, so the answer takes as long as for a real user name.
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.is_active or not user.check_password(password):
         return None
     return user
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash():
+    return generate_password_hash(secrets.token_hex(16), method="scrypt")

@@ -1,5 +1,6 @@
 """Command-line commands for the org area: demo data, imports, users."""
 import os
+import secrets
 import sys
 
 import click
@@ -26,6 +27,45 @@ def demo_command(employees, seed, password):
     click.echo("Demo log-ins (user name / password):")
     for username, role in result.users:
         click.echo(f"  {username:<15} {result.password}   ({role})")
+
+
+@click.command("seed-if-empty")
+@with_appcontext
+def seed_if_empty_command():
+    """Fill an empty database with the demo municipality (used by `make run`).
+
+    The password chosen here is kept in ``instance/demo_password`` so that
+    every later `make run` can print the log-ins again.
+    """
+    from pathlib import Path
+
+    from flask import current_app
+    from sqlalchemy import func, select
+
+    from .demo import generate
+    from .models import User
+
+    stored = Path(current_app.instance_path) / "demo_password"
+    if db.session.scalar(select(func.count(User.id))) == 0:
+        password = secrets.token_urlsafe(10)
+        click.echo("Empty database: creating the demo municipality ...")
+        result = generate(password=password, echo=click.echo)
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        stored.write_text(password)
+        stored.chmod(0o600)
+        click.echo(f"Eksempel kommune: {result.units} units, {result.employees} employees.")
+    if not stored.exists():
+        click.echo("The database already has users; demo passwords were printed when it was filled.")
+        return
+    password = stored.read_text().strip()
+    click.echo("Demo log-ins (user name / password):")
+    for username in db.session.scalars(
+        select(User.username).where(User.username.in_(DEMO_USERS)).order_by(User.username)
+    ):
+        click.echo(f"  {username:<15} {password}")
+
+
+DEMO_USERS = ("admin", "hr", "leader", "employee", "representative", "politician")
 
 
 def _run_import(importer, path, dry_run):
@@ -96,5 +136,11 @@ def create_user_command(username, roles, unit_code, employee_number):
 
 def init_app(app):
     """Register the commands on ``app``."""
-    for command in (demo_command, import_units_command, import_employees_command, create_user_command):
+    for command in (
+        demo_command,
+        seed_if_empty_command,
+        import_units_command,
+        import_employees_command,
+        create_user_command,
+    ):
         app.cli.add_command(command)
