@@ -70,7 +70,7 @@ DEMO_USERS = ("admin", "hr", "leader", "employee", "representative", "politician
 
 def _run_import(importer, path, dry_run):
     """Run an importer, print its report, and exit non-zero when the file had errors."""
-    report = importer(path, dry_run=dry_run, progress=_progress)
+    report = importer(path, dry_run=dry_run, progress=_Progress())
     for line in report.lines():
         click.echo(line)
     if report.errors:
@@ -80,10 +80,20 @@ def _run_import(importer, path, dry_run):
         click.echo("Dry run: nothing was changed.")
 
 
-def _progress(done, total):
-    """Show progress on large files on stderr, one line updated in place."""
-    if total >= 5000 and (done == total or done % 5000 == 0):
-        click.echo(f"\r  {done}/{total} rows", nl=done == total, err=True)
+class _Progress:
+    """Show progress on large files on stderr, at most every 5,000 rows."""
+
+    STEP = 5000
+
+    def __init__(self):
+        self.shown = 0
+
+    def __call__(self, done, total):
+        if total < self.STEP:
+            return
+        if done == total or done - self.shown >= self.STEP:
+            self.shown = done
+            click.echo(f"  {done}/{total} rows", err=True)
 
 
 @click.command("import-units")

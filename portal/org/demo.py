@@ -34,8 +34,7 @@ REFERENCE_DATE = date(2026, 11, 1)
 FIRST_EMPLOYEE_NUMBER = 100001
 CHUNK = 5000
 PROGRESS_FROM = 5000
-LEAVER_SHARE = 0.08  # of all rows; see _end_date
-LEAVER_BASE = 0.068  # per-person base rate that gives LEAVER_SHARE overall
+LEAVER_BASE = 0.16  # per-person rate before the factors in _end_date: about 8 % leave per year
 
 
 class DemoError(Exception):
@@ -158,6 +157,9 @@ AREAS = (
     ), merged="Stab og støtte", percents=OFFICE_PERCENTS, head="Kommunedirektør"),
 )
 
+MERGED = "FEL"  # code of the shared unit for kinds too small to stand alone
+MIN_EMPLOYEES = 20
+
 DISTRICTS = ("nord", "sør", "øst", "vest", "sentrum")
 PLACE_STARTS = (
     "Bjørke", "Furu", "Haug", "Berg", "Ås", "Vik", "Strand", "Eike", "Løv", "Rosen", "Sol", "Lind",
@@ -231,6 +233,8 @@ def generate(employees=400, seed=2026, password=None, echo=None):
     demo must never mix with real data. Writes everything in one transaction.
     """
     _check_empty()
+    if employees < MIN_EMPLOYEES:
+        raise DemoError(f"A demo municipality needs at least {MIN_EMPLOYEES} employees.")
     password = password or _random_password()
     if len(password) < 8:
         raise DemoError("The password must have at least 8 characters.")
@@ -290,6 +294,7 @@ class PlannedUnit:
 
     @property
     def depth(self):
+        """0 for a service area, 1 for its units, 2 for their sections."""
         return self.path.count("/") - 2
 
 
@@ -328,10 +333,7 @@ def _kind_counts(area, staff):
     kept = [c for c in counts if c[1]]
     leftover = [c for c in counts if not c[1]]
     if leftover and (not kept or sum(s for _, _, s in leftover) >= 8):
-        merged = Kind(
-            "FEL", area.merged, 0, 0,
-            _merge_professions(leftover),
-        )
+        merged = Kind(MERGED, area.merged, 0, 0, _merge_professions(leftover))
         kept.append((merged, 1, sum(s for _, _, s in leftover)))
     return kept
 
@@ -348,7 +350,7 @@ def _merge_professions(counts):
 
 def _plan_unit(rng, root, kind, number, count, size, places):
     """One unit of ``kind``, split into sections (avdelinger) when it is large."""
-    code = f"{root.code}-{kind.code}{number if count > 1 or kind.code != 'FEL' else ''}"
+    code = f"{root.code}-{kind.code}{'' if kind.code == MERGED else number}"
     name = _unit_name(kind, count, places)
     unit = PlannedUnit(code, name, root, root.area, kind.leader, kind, kind.professions,
                        size * rng.uniform(0.7, 1.3))
@@ -488,7 +490,7 @@ def _hire_date(rng, birth, profession):
 
 
 def _end_date(rng, area, age, hire):
-    """About 8 % left during the last three years; more of the young, the
+    """About a quarter left during the last three years (8 % a year); more of the young, the
     soon-retired and those in health and care."""
     factor = area.turnover * (2.0 if age < 30 else 1.3 if age < 40 else 1.8 if age >= 62 else 0.7)
     if rng.random() >= LEAVER_BASE * factor:
@@ -578,7 +580,12 @@ def _create_users(picks, team, unit_ids, password):
 
 def _pick_demo_people(people, units, team):
     """Which planned employees the demo users are: the team's leader, a current
-    member of the team, an hr adviser, a union representative from care."""
+    member of the team and an hr adviser. The representative and the
+    politician stay unlinked: they see aggregates only, never a person's page.
+
+    Runs before the rows are written: in a tiny municipality it may have to
+    keep the chosen team member employed (clear a drawn end date).
+    """
     team_codes = [u.code for u in units if u.path.startswith(team.path)]
     current = [p for p in people if p["end_date"] is None]
     leader = next(p for p in current if p["unit_code"] == team.code and p["profession"] == team.leader)
@@ -587,6 +594,4 @@ def _pick_demo_people(people, units, team):
     member = next((p for p in members if p["end_date"] is None), members[0])
     member["end_date"] = None  # tiny municipalities: keep the demo employee employed
     hr = next((p for p in current if p["unit_code"].startswith("ADM-") and p["profession"] == "Rådgiver"), None)
-    rep = next((p for p in current if p["unit_code"].startswith("HO-") and p["profession"] == "Helsefagarbeider"
-                and p["unit_code"] not in team_codes), None)
-    return {"leader": leader, "employee": member, "hr": hr, "representative": rep}
+    return {"leader": leader, "employee": member, "hr": hr}

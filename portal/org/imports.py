@@ -480,7 +480,7 @@ def _plan_employees(rows, report):
 def _write_employees(inserts, updates):
     """Bulk INSERT new employees and bulk UPDATE changed ones by primary key."""
     if inserts:
-        db.session.execute(insert(Employee), inserts)
+        db.session.execute(insert(Employee).execution_options(render_nulls=True), inserts)
     if updates:
         db.session.execute(update(Employee), updates)
 
