@@ -83,6 +83,8 @@ def add_role(user_id):
             flash(_account_message(error), "error")
         else:
             flash(_("The role was added."), "info")
+    else:
+        flash(_("Choose a role from the list."), "error")
     return redirect(url_for("admin.user", user_id=account.id))
 
 

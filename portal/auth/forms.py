@@ -19,7 +19,11 @@ class LanguageForm(FlaskForm):
 
     locale = SelectField(
         _l("Language"),
-        choices=[SelectChoice("nb", "Bokmål"), SelectChoice("nn", "Nynorsk"), SelectChoice("en", "English")],
+        choices=[
+            SelectChoice("nb", "Bokmål", render_kw={"lang": "nb"}),
+            SelectChoice("nn", "Nynorsk", render_kw={"lang": "nn"}),
+            SelectChoice("en", "English", render_kw={"lang": "en"}),
+        ],
     )
     next = HiddenField()
 

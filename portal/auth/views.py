@@ -2,6 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -58,8 +59,10 @@ def login():
 @access.allow()
 def logout():
     """Log out and forget the session."""
+    locale = str(get_locale())
     logout_user()
     session.clear()
+    session["locale"] = locale  # the log-in page should stay in the user's language
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
