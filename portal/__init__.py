@@ -48,15 +48,18 @@ def _register_blueprints(app):
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .competence import bp as competence_bp
     from .home import bp as home_bp
     from .org import bp as org_bp
 
-    for bp in (auth_bp, home_bp, org_bp, admin_bp, api_bp):
+    for bp in (auth_bp, home_bp, org_bp, competence_bp, admin_bp, api_bp):
         app.register_blueprint(bp)
 
 
 def _register_commands(app):
     """Attach the command-line commands documented in the contract."""
+    from .competence import cli as competence_cli
     from .org import cli as org_cli
 
     org_cli.init_app(app)
+    competence_cli.init_app(app)

@@ -227,7 +227,17 @@ def openapi_document(base_path):
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **_area_parts("OPENAPI_SCHEMAS")},
         },
-        "paths": _paths(),
+        "paths": {**_paths(), **_area_parts("OPENAPI_PATHS")},
     }
+
+
+def _area_parts(name):
+    """Collect the paths or schemas each area's API module describes beside its views."""
+    from . import catalogue, gaps, workforce
+
+    merged = {}
+    for module in (catalogue, gaps, workforce):
+        merged.update(getattr(module, name))
+    return merged

@@ -1,0 +1,2 @@
+"""The competence area's pages, one module per kind of page."""
+from . import views_catalogue, views_gaps, views_profile, views_workforce  # noqa: F401

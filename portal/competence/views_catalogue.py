@@ -1,0 +1,2 @@
+"""Pages: views_catalogue."""
+from . import bp  # noqa: F401

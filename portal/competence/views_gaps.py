@@ -1,0 +1,2 @@
+"""Pages: views_gaps."""
+from . import bp  # noqa: F401

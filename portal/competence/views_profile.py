@@ -1,0 +1,2 @@
+"""Pages: views_profile."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Pages: views_workforce."""
+from . import bp  # noqa: F401
