@@ -26,6 +26,10 @@ NAVIGATION = (
     ("home.index", _l("Start"), ()),
     ("org.employees", _l("Employees"), ("hr", "leader")),
     ("org.units", _l("Units"), ()),
+    ("competence.catalogue", _l("Catalogue"), ()),
+    ("competence.requirements", _l("Requirements"), ()),
+    ("competence.gaps", _l("Gaps"), ("hr", "leader", "politician", "representative")),
+    ("competence.workforce_page", _l("Workforce"), ("hr", "leader", "politician", "representative")),
     ("admin.users", _l("Administration"), ("admin",)),
 )
 

@@ -1,6 +1,183 @@
-"""API endpoints: gaps."""
-from . import bp  # noqa: F401
+"""API endpoints for the gap figures: per requirement as JSON, and the page's exports.
 
-# Paths and schemas this module adds to /api/v1/openapi.json.
-OPENAPI_PATHS = {}
-OPENAPI_SCHEMAS = {}
+Who sees what is :func:`competence.gaps.gap_viewer`, as on ``/gaps``: hr all
+of it, a leader the requirements of their own units (another unit is a 404,
+never revealing it), politicians and representatives all of it with every
+figure about fewer than 5 people ``null``. hr and leaders get a page of
+requirements computed in SQL; aggregates-only callers need the whole tree
+to hide figures consistently, so it is computed once and sliced.
+"""
+from flask import jsonify, request
+
+from .. import access
+from ..access import current_principal
+from ..competence.exports import csv_response, xlsx_response
+from ..competence.gaps import (
+    MAX_HORIZON,
+    gap_viewer,
+    load_tree,
+    requirement_gaps,
+    requirements_in_view,
+)
+from ..competence.heatmap import COLOUR_BY, LevelNotFound, build_level
+from ..competence.models import CompetenceArea
+from ..extensions import db
+from ..org.models import Unit
+from ..pagination import paginate
+from . import bp
+from .errors import ApiError
+from .openapi import ERRORS, ID_SCHEMA, PAGE_PARAMS, _get, _json, _page_of
+from .params import id_arg, int_arg, page_args
+
+GAP_ROLES = ("hr", "leader", "politician", "representative")
+
+
+def _scope():
+    """The caller's viewer, the unit asked for (checked) and the horizon."""
+    viewer = gap_viewer(current_principal())
+    horizon_years = int_arg("horizon_years", 0, minimum=0, maximum=MAX_HORIZON)
+    unit_id = id_arg("unit_id")
+    unit = None
+    if unit_id is not None:
+        unit = db.session.get(Unit, unit_id)
+        if unit is None:
+            raise ApiError(422, "unit_id names no unit", {"unit_id": "unknown unit"})
+        if not viewer.sees_unit(unit):
+            raise ApiError(404)
+    return viewer, unit, horizon_years
+
+
+@bp.get("/gaps")
+@access.allow(*GAP_ROLES)
+def gaps():
+    """Required versus held competence per requirement, now and ``horizon_years`` ahead."""
+    viewer, unit, horizon_years = _scope()
+    page, per_page = page_args()
+    if viewer.suppress:
+        units_by_id = {u.id: u for u in db.session.scalars(db.select(Unit))}
+        rows = load_tree(viewer, units_by_id, horizon_years).requirement_rows()
+        if unit is not None:
+            rows = [r for r in rows if units_by_id[r.unit_id].path.startswith(unit.path)]
+        rows.sort(key=lambda r: (units_by_id[r.unit_id].path, r.competence_id, r.requirement_id))
+        items, total = rows[(page - 1) * per_page : page * per_page], len(rows)
+    else:
+        paths = [unit.path] if unit is not None else viewer.unit_paths
+        ids = paginate(requirements_in_view(paths), page, per_page)
+        items = requirement_gaps(paths, horizon_years, requirement_ids=ids.items) if ids.items else []
+        total = ids.total
+    return jsonify(
+        {"items": [row.as_dict() for row in items], "total": total, "page": page, "per_page": per_page}
+    )
+
+
+def _level():
+    viewer, unit, horizon_years = _scope()
+    colour_by = request.args.get("colour_by") or "now"
+    if colour_by not in COLOUR_BY:
+        raise ApiError(422, "colour_by must be now or horizon", {"colour_by": "not now or horizon"})
+    area_id = id_arg("area_id")
+    if area_id is not None and db.session.get(CompetenceArea, area_id) is None:
+        raise ApiError(422, "area_id names no competence area", {"area_id": "unknown area"})
+    try:
+        return build_level(viewer, unit.id if unit else None, horizon_years, colour_by, area_id)
+    except LevelNotFound:
+        raise ApiError(404) from None
+
+
+@bp.get("/gaps.csv")
+@access.allow(*GAP_ROLES)
+def gaps_csv():
+    """The gap matrix of one level, as ``/gaps.csv`` on the pages gives it."""
+    return csv_response(_level())
+
+
+@bp.get("/gaps.xlsx")
+@access.allow(*GAP_ROLES)
+def gaps_xlsx():
+    """The gap matrix of one level as an Excel workbook."""
+    return xlsx_response(_level())
+
+
+# --- OpenAPI ------------------------------------------------------------------------
+
+_NULLABLE_COUNT = {"type": ["integer", "null"], "minimum": 0}
+_SCOPE_PARAMS = [
+    {
+        "name": "unit_id",
+        "in": "query",
+        "description": "Only requirements on this unit and the units below it. A unit outside "
+        "a leader's own units answers 404.",
+        "schema": ID_SCHEMA,
+    },
+    {
+        "name": "horizon_years",
+        "in": "query",
+        "description": "How many years ahead the horizon figures look (0 = today).",
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_HORIZON, "default": 0},
+    },
+]
+_EXPORT_PARAMS = _SCOPE_PARAMS + [
+    {"name": "area_id", "in": "query", "description": "Only competences of this area.", "schema": ID_SCHEMA},
+    {"name": "colour_by", "in": "query", "schema": {"type": "string", "enum": list(COLOUR_BY)}},
+]
+
+
+def _file(media_type, description):
+    return {
+        "summary": description,
+        "parameters": _EXPORT_PARAMS,
+        "responses": {
+            "200": {"description": "The file", "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}},
+            **{code: ERRORS[code] for code in ("401", "403", "404", "422")},
+        },
+    }
+
+
+OPENAPI_PATHS = {
+    "/gaps": {
+        "get": _get(
+            "Gap figures per requirement, now and at the horizon. Politicians and representatives "
+            "get null for every figure about fewer than 5 people (and figures it could be worked "
+            "out from).",
+            _json(_page_of("Gap")),
+            PAGE_PARAMS + _SCOPE_PARAMS,
+            ("401", "403", "404", "422"),
+        )
+    },
+    "/gaps.csv": {
+        "get": _file(
+            "text/csv",
+            "The gap matrix of one unit level as CSV (one line per unit and competence; row 1 in the "
+            "caller's language, row 2 fixed column names)",
+        )
+    },
+    "/gaps.xlsx": {
+        "get": _file(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "The gap matrix of one unit level as an XLSX workbook, laid out as the CSV",
+        )
+    },
+}
+
+OPENAPI_SCHEMAS = {
+    "Gap": {
+        "type": "object",
+        "required": [
+            "requirement_id", "unit_id", "competence_id", "min_level", "required", "holders_now",
+            "gap_now", "retiring_by_horizon", "holders_at_horizon", "gap_at_horizon",
+        ],
+        "properties": {
+            "requirement_id": {"type": "integer"},
+            "unit_id": {"type": "integer"},
+            "competence_id": {"type": "integer"},
+            "profession": {"type": ["string", "null"], "description": "Only people of this profession count"},
+            "min_level": {"type": "integer", "minimum": 1},
+            "required": {"type": "integer", "minimum": 1},
+            "holders_now": _NULLABLE_COUNT,
+            "gap_now": _NULLABLE_COUNT,
+            "retiring_by_horizon": _NULLABLE_COUNT,
+            "holders_at_horizon": _NULLABLE_COUNT,
+            "gap_at_horizon": _NULLABLE_COUNT,
+        },
+    }
+}

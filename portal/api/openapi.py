@@ -3,6 +3,7 @@
 A test compares it with ``app.url_map`` so an endpoint cannot be added
 without being described.
 """
+from ..competence.models import SOURCES
 from .params import MAX_ID, MAX_PER_PAGE
 
 
@@ -110,6 +111,64 @@ SCHEMAS = {
             "position_percent": {"type": "number", "minimum": 0, "maximum": 100},
             "hire_date": {"type": "string", "format": "date"},
             "end_date": NULLABLE_DATE,
+            "competences": {
+                "type": "array",
+                "description": "Only in GET /employees/{employee_id}: every held competence, one item per source.",
+                "items": _ref("HeldCompetence"),
+            },
+        },
+    },
+    "HeldCompetence": {
+        "type": "object",
+        "description": "A competence the employee holds, as one source states it. Self-assessments "
+        "are not verified and never count in gap figures.",
+        "required": ["competence_id", "code", "name", "level", "source", "achieved_on", "valid_until", "verified"],
+        "properties": {
+            "competence_id": {"type": "integer"},
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "area": {"type": "string"},
+            "level": {"type": "integer", "minimum": 0},
+            "max_level": {"type": "integer", "minimum": 1, "maximum": 10},
+            "source": {"type": "string", "enum": list(SOURCES)},
+            "achieved_on": {"type": "string", "format": "date"},
+            "valid_until": NULLABLE_DATE,
+            "expired": {"type": "boolean"},
+            "verified": {"type": "boolean"},
+            "evidence_note": {"type": "string", "description": "Only in /me/export"},
+            "evidence_url": {"type": "string", "description": "Only in /me/export"},
+        },
+    },
+    "HeldCompetenceChange": {
+        "type": "object",
+        "required": ["competence_id", "code", "source", "action", "old_level", "new_level", "changed_at"],
+        "properties": {
+            "competence_id": {"type": "integer"},
+            "code": {"type": "string"},
+            "source": {"type": "string", "enum": list(SOURCES)},
+            "action": {
+                "type": "string",
+                "description": "created, changed, removed, or confirmed (a leader confirmed a self-assessment)",
+            },
+            "old_level": {"type": ["integer", "null"]},
+            "new_level": {"type": ["integer", "null"]},
+            "old_valid_until": NULLABLE_DATE,
+            "new_valid_until": NULLABLE_DATE,
+            "note": {"type": "string"},
+            "changed_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "EvidenceFileInfo": {
+        "type": "object",
+        "required": ["id", "code", "source", "filename", "content_type", "size", "uploaded_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "code": {"type": "string"},
+            "source": {"type": "string", "enum": list(SOURCES)},
+            "filename": {"type": "string"},
+            "content_type": {"type": "string", "enum": ["application/pdf", "image/png", "image/jpeg"]},
+            "size": {"type": "integer", "minimum": 1},
+            "uploaded_at": {"type": "string", "format": "date-time"},
         },
     },
     "ApiToken": {
@@ -124,11 +183,14 @@ SCHEMAS = {
     },
     "Export": {
         "type": "object",
-        "required": ["user", "employee", "api_tokens"],
+        "required": ["user", "employee", "api_tokens", "competences", "competence_history", "evidence_files"],
         "properties": {
             "user": {"$ref": "#/components/schemas/Me"},
             "employee": {"oneOf": [{"$ref": "#/components/schemas/Employee"}, {"type": "null"}]},
             "api_tokens": {"type": "array", "items": {"$ref": "#/components/schemas/ApiToken"}},
+            "competences": {"type": "array", "items": _ref("HeldCompetence")},
+            "competence_history": {"type": "array", "items": _ref("HeldCompetenceChange")},
+            "evidence_files": {"type": "array", "items": _ref("EvidenceFileInfo")},
         },
     },
 }
@@ -197,7 +259,7 @@ def _paths():
         },
         "/employees/{employee_id}": {
             "get": _get(
-                "One employee; 404 also when the caller may not see them",
+                "One employee with their held competences; 404 also when the caller may not see them",
                 _json(_ref("Employee")),
                 [_id_param("employee_id")],
                 ("401", "403", "404"),

@@ -1,6 +1,8 @@
 """Turning rows into the JSON shapes the contract promises."""
 from datetime import datetime, timezone
 
+from ..competence.profile import held_competences_json
+
 
 def iso(value):
     """Dates and times in ISO 8601, ``None`` kept.
@@ -63,6 +65,15 @@ def employee_json(employee):
         "hire_date": iso(employee.hire_date),
         "end_date": iso(employee.end_date),
     }
+
+
+def employee_detail_json(employee):
+    """One employee with their held competences (``GET /employees/{id}``), one extra query.
+
+    The list endpoint keeps :func:`employee_json`, so its query count does not
+    grow with the number of rows.
+    """
+    return {**employee_json(employee), "competences": held_competences_json(employee.id)}
 
 
 def page_json(page, item_json):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from .. import access
 from ..access import current_principal
 from ..auth.tokens import authenticate, current_token, issue_token, revoke, tokens_of
+from ..competence.profile import export_json as competence_export_json
 from ..extensions import csrf, db
 from ..org.models import Employee, Unit
 from ..org.visibility import visible_employees
@@ -19,7 +20,7 @@ from . import bp
 from .errors import ApiError, error_response
 from .openapi import openapi_document
 from .params import ID, id_arg, json_body, page_args, text_fields
-from .serialize import employee_json, page_json, token_json, unit_json, user_json
+from .serialize import employee_detail_json, employee_json, page_json, token_json, unit_json, user_json
 
 # Callers authenticate with a bearer header, never a cookie, so a forged
 # cross-site request carries no credentials and CSRF tokens have nothing to guard.
@@ -79,6 +80,7 @@ def me_export():
             "user": user_json(user),
             "employee": employee_json(user.employee) if user.employee is not None else None,
             "api_tokens": [token_json(t) for t in tokens_of(user)],
+            **competence_export_json(user.employee_id),
         }
     )
 
@@ -136,7 +138,7 @@ def employee(employee_id):
     row = db.session.scalars(stmt).first()
     if row is None:
         raise ApiError(404)
-    return jsonify(employee_json(row))
+    return jsonify(employee_detail_json(row))
 
 
 @bp.get("/openapi.json")

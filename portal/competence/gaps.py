@@ -6,32 +6,42 @@ The rules (issue 3):
   competence at or above the minimum level, verified (not a self-assessment)
   and valid today.
 - ``retiring_by_horizon``: of those, the ones who reach their profession's
-  retirement age before the horizon date, or whose every qualifying record
-  expires before it.
+  retirement age before the horizon date (turning it on that day is not
+  before it), or whose every qualifying record expires before it.
 - ``holders_at_horizon = holders_now - retiring_by_horizon``; a gap is
   ``max(0, required - holders)``.
 
-Everything is counted by the database in one grouped query; Python only
-adds up the per-requirement rows when rolling units up to service areas.
+Everything is counted by the database in one grouped query; Python only adds
+the per-requirement rows up the unit tree (:class:`GapTree`) and hides small
+groups from people who may only see aggregates (:meth:`GapTree.suppress`).
+
+A rolled-up gap is the sum of the gaps below it, never ``required - holders``
+of the sums: ten spare nurses in one unit do not fill a gap in another.
 """
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, false, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, false, func, or_, select, text
+from sqlalchemy.orm import aliased, contains_eager
 
 from ..extensions import db
 from ..org.models import Employee, Unit
-from ..org.stats import employed_on
+from ..org.stats import MIN_GROUP, employed_on
+from ..org.visibility import led_unit_paths
+from ..pagination import Page
 from .models import UNVERIFIED_SOURCES, HeldCompetence, Requirement
 from .retirement import add_years, retirement_ages, retires_before
 
 MAX_HORIZON = 10
 
 
-@dataclass
+@dataclass(eq=False)
 class GapRow:
-    """The figures of one requirement (or of several, rolled up)."""
+    """The figures of one requirement, or of several added together (``parts``).
+
+    ``hidden_now`` / ``hidden_horizon`` are set by :meth:`GapTree.suppress`:
+    the figures they cover must not be shown to the viewer.
+    """
 
     unit_id: int
     competence_id: int
@@ -41,7 +51,11 @@ class GapRow:
     retiring_by_horizon: int
     requirement_id: int | None = None
     profession: str | None = None
-    requirement_ids: list = field(default_factory=list)
+    parts: list = field(default_factory=list)
+    own: bool = False
+    hidden_now: bool = False
+    hidden_horizon: bool = False
+    _gaps: tuple | None = field(default=None, repr=False)
 
     @property
     def holders_at_horizon(self):
@@ -49,14 +63,50 @@ class GapRow:
 
     @property
     def gap_now(self):
+        if self.parts:
+            return self._rolled_gaps()[0]
         return max(0, self.required - self.holders_now)
 
     @property
     def gap_at_horizon(self):
+        if self.parts:
+            return self._rolled_gaps()[1]
         return max(0, self.required - self.holders_at_horizon)
 
+    @property
+    def requirement_ids(self):
+        """The requirements behind these figures."""
+        if not self.parts:
+            return [self.requirement_id] if self.requirement_id is not None else []
+        return [rid for part in self.parts for rid in part.requirement_ids]
+
+    def _rolled_gaps(self):
+        if self._gaps is None:
+            self._gaps = (sum(p.gap_now for p in self.parts), sum(p.gap_at_horizon for p in self.parts))
+        return self._gaps
+
+    def add(self, part):
+        """Count ``part`` in this roll-up."""
+        if not self.parts:
+            self.min_level = part.min_level
+        elif self.min_level != part.min_level:
+            self.min_level = None  # several levels rolled together
+        self.parts.append(part)
+        self.required += part.required
+        self.holders_now += part.holders_now
+        self.retiring_by_horizon += part.retiring_by_horizon
+        self._gaps = None
+
+    def shown(self, name):
+        """The figure ``name`` as the viewer may see it: ``None`` when hidden."""
+        if name in ("holders_now", "gap_now") and self.hidden_now:
+            return None
+        if name in ("retiring_by_horizon", "holders_at_horizon", "gap_at_horizon") and self.hidden_horizon:
+            return None
+        return getattr(self, name)
+
     def as_dict(self):
-        """The API's item shape."""
+        """The API's item shape, with hidden figures as ``None``."""
         return {
             "requirement_id": self.requirement_id,
             "unit_id": self.unit_id,
@@ -64,12 +114,11 @@ class GapRow:
             "profession": self.profession,
             "min_level": self.min_level,
             "required": self.required,
-            "holders_now": self.holders_now,
-            "gap_now": self.gap_now,
-            "retiring_by_horizon": self.retiring_by_horizon,
-            "holders_at_horizon": self.holders_at_horizon,
-            "gap_at_horizon": self.gap_at_horizon,
+            **{name: self.shown(name) for name in FIGURES},
         }
+
+
+FIGURES = ("holders_now", "gap_now", "retiring_by_horizon", "holders_at_horizon", "gap_at_horizon")
 
 
 def horizon_date(today, horizon_years):
@@ -77,11 +126,56 @@ def horizon_date(today, horizon_years):
     return add_years(today, horizon_years)
 
 
-def requirement_gaps(unit_paths=None, horizon_years=0, competence_ids=None, today=None):
-    """One GapRow per requirement, for requirements on units under ``unit_paths`` (all if None)."""
+# --- who sees which gaps -------------------------------------------------------
+
+
+@dataclass
+class GapViewer:
+    """What a user may see of the gaps.
+
+    ``unit_paths``: the subtrees whose requirements they see (``None``: all).
+    ``suppress``: small groups are hidden (aggregates only).
+    ``people_paths``: where they may see the people behind a figure
+    (``None``: everywhere; empty: nowhere).
+    """
+
+    unit_paths: list | None
+    suppress: bool
+    people_paths: list | None
+
+    def sees_unit(self, unit):
+        """Whether ``unit``'s requirements are in view."""
+        return self.unit_paths is None or any(unit.path.startswith(p) for p in self.unit_paths)
+
+    def sees_people_of(self, unit):
+        """Whether the viewer may see names behind the figures of ``unit``."""
+        if self.people_paths is None:
+            return True
+        return any(unit.path.startswith(p) for p in self.people_paths)
+
+
+def gap_viewer(user):
+    """hr sees everything with names; politicians and representatives see
+    everything as aggregates; a leader sees their own units' subtrees."""
+    if user.has_role("hr"):
+        return GapViewer(unit_paths=None, suppress=False, people_paths=None)
+    led = led_unit_paths(user) if user.has_role("leader") else []
+    if user.has_role("politician", "representative"):
+        return GapViewer(unit_paths=None, suppress=True, people_paths=led)
+    return GapViewer(unit_paths=led, suppress=False, people_paths=led)
+
+
+# --- the figures per requirement ---------------------------------------------
+
+
+def requirement_gaps(unit_paths=None, horizon_years=0, competence_ids=None, today=None, requirement_ids=None):
+    """One GapRow per requirement, for requirements on units under ``unit_paths`` (all if None).
+
+    ``requirement_ids`` narrows to those requirements (one page of the API).
+    """
     today = today or date.today()
     horizon = horizon_date(today, horizon_years)
-    holders = _holders_per_requirement(today, horizon, unit_paths, competence_ids).subquery()
+    holders = _holders_per_requirement(today, horizon, unit_paths, competence_ids, requirement_ids).subquery()
     stmt = (
         select(
             Requirement.id,
@@ -97,7 +191,8 @@ def requirement_gaps(unit_paths=None, horizon_years=0, competence_ids=None, toda
         .outerjoin(holders, holders.c.requirement_id == Requirement.id)
         .order_by(Unit.path, Requirement.competence_id, Requirement.id)
     )
-    stmt = _restrict(stmt, Unit, unit_paths, competence_ids)
+    stmt = _restrict(stmt, Unit, unit_paths, competence_ids, requirement_ids)
+    plan_for_these_dates()
     return [
         GapRow(
             requirement_id=rid,
@@ -108,23 +203,45 @@ def requirement_gaps(unit_paths=None, horizon_years=0, competence_ids=None, toda
             profession=profession,
             holders_now=int(now),
             retiring_by_horizon=int(retiring),
-            requirement_ids=[rid],
         )
         for rid, unit_id, competence_id, min_level, required, profession, now, retiring in db.session.execute(stmt)
     ]
 
 
-def _restrict(stmt, unit, unit_paths, competence_ids):
+def plan_for_these_dates():
+    """On PostgreSQL, plan the rest of this transaction's statements for their actual values.
+
+    psycopg prepares a statement it has run five times, and PostgreSQL may
+    then reuse a generic plan that ignores the dates and retirement cut-offs;
+    for the gap aggregate that plan was 30 to 40 times slower (bench/gaps.py).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
+def requirements_in_view(unit_paths=None, competence_ids=None):
+    """A select of Requirement ids in the order :func:`requirement_gaps` lists them (for paging)."""
+    stmt = (
+        select(Requirement.id)
+        .join(Unit, Unit.id == Requirement.unit_id)
+        .order_by(Unit.path, Requirement.competence_id, Requirement.id)
+    )
+    return _restrict(stmt, Unit, unit_paths, competence_ids, None)
+
+
+def _restrict(stmt, unit, unit_paths, competence_ids, requirement_ids):
     if unit_paths is not None:
         stmt = stmt.where(or_(*(unit.path.startswith(p, autoescape=True) for p in unit_paths)) if unit_paths else false())
-    if competence_ids:
-        stmt = stmt.where(Requirement.competence_id.in_(competence_ids))
+    if competence_ids is not None:
+        stmt = stmt.where(Requirement.competence_id.in_(competence_ids)) if competence_ids else stmt.where(false())
+    if requirement_ids is not None:
+        stmt = stmt.where(Requirement.id.in_(requirement_ids)) if requirement_ids else stmt.where(false())
     return stmt
 
 
-def _holders_per_requirement(today, horizon, unit_paths, competence_ids):
+def _holders_per_requirement(today, horizon, unit_paths, competence_ids, requirement_ids):
     """Per requirement: how many hold it now, and how many of them are gone by the horizon."""
-    per_person = _qualified_people(today, horizon, unit_paths, competence_ids).subquery()
+    per_person = _qualified_people(today, horizon, unit_paths, competence_ids, requirement_ids).subquery()
     leaving = or_(per_person.c.retires == 1, per_person.c.valid_at_horizon == 0)
     return select(
         per_person.c.requirement_id,
@@ -133,49 +250,87 @@ def _holders_per_requirement(today, horizon, unit_paths, competence_ids):
     ).group_by(per_person.c.requirement_id)
 
 
-def _qualified_people(today, horizon, unit_paths, competence_ids):
-    """One row per (requirement, qualified employee) with what the horizon does to them."""
+def _qualified_people(today, horizon, unit_paths, competence_ids, requirement_ids, details=False):
+    """One row per (requirement, qualified employee) with what the horizon does to them.
+
+    With ``details``, also the best level and the latest validity of the
+    person's qualifying records (for the list of holders).
+    """
     req_unit = aliased(Unit)
-    staff_unit = aliased(Unit)
     ages = retirement_ages()
     valid_at_horizon = case(
         (or_(HeldCompetence.valid_until.is_(None), HeldCompetence.valid_until >= horizon), 1), else_=0
     )
     retires = case((retires_before(Employee.profession, Employee.birth_date, horizon, ages), 1), else_=0)
+    columns = [
+        Requirement.id.label("requirement_id"),
+        Employee.id.label("employee_id"),
+        func.max(retires).label("retires"),
+        func.max(valid_at_horizon).label("valid_at_horizon"),
+    ]
+    if details:
+        columns += [
+            func.max(HeldCompetence.level).label("level"),
+            func.max(HeldCompetence.valid_until).label("valid_until"),
+            func.max(case((HeldCompetence.valid_until.is_(None), 1), else_=0)).label("never_expires"),
+        ]
+    ancestors = unit_ancestors()
+    # Each unit meets the requirements on itself and the units above it by
+    # equality joins, so the database never compares every requirement with
+    # every unit. "+ 0" keeps SQLite, which has no statistics unless someone
+    # runs ANALYZE, from driving the join through the competence index: that
+    # plan pairs every requirement with every holder of its competence
+    # anywhere (minutes at 50,000 employees instead of half a second).
     stmt = (
-        select(
-            Requirement.id.label("requirement_id"),
-            Employee.id.label("employee_id"),
-            func.max(retires).label("retires"),
-            func.max(valid_at_horizon).label("valid_at_horizon"),
-        )
-        .join(req_unit, req_unit.id == Requirement.unit_id)
+        select(*columns)
+        .select_from(HeldCompetence)
+        .join(Employee, Employee.id == HeldCompetence.employee_id)
+        .join(ancestors, ancestors.c.unit_id == Employee.unit_id)
         .join(
-            staff_unit,
-            func.substr(staff_unit.path, 1, func.length(req_unit.path)) == req_unit.path,
-        )
-        .join(Employee, Employee.unit_id == staff_unit.id)
-        .join(
-            HeldCompetence,
+            Requirement,
             and_(
-                HeldCompetence.employee_id == Employee.id,
-                HeldCompetence.competence_id == Requirement.competence_id,
+                Requirement.unit_id == ancestors.c.ancestor_id,
+                Requirement.competence_id == HeldCompetence.competence_id + 0,
                 HeldCompetence.level >= Requirement.min_level,
-                HeldCompetence.source.not_in(UNVERIFIED_SOURCES),
-                or_(HeldCompetence.valid_until.is_(None), HeldCompetence.valid_until >= today),
             ),
         )
-        .where(employed_on(today))
-        .where(or_(Requirement.profession.is_(None), Requirement.profession == Employee.profession))
+        .where(
+            HeldCompetence.source.not_in(UNVERIFIED_SOURCES),
+            or_(HeldCompetence.valid_until.is_(None), HeldCompetence.valid_until >= today),
+            employed_on(today),
+            or_(Requirement.profession.is_(None), Requirement.profession == Employee.profession),
+        )
         .group_by(Requirement.id, Employee.id)
     )
-    return _restrict(stmt, req_unit, unit_paths, competence_ids)
+    if unit_paths is not None:
+        stmt = stmt.join(req_unit, req_unit.id == Requirement.unit_id)
+    return _restrict(stmt, req_unit, unit_paths, competence_ids, requirement_ids)
+
+
+def unit_ancestors():
+    """CTE of (unit_id, ancestor_id): every unit with itself and each unit above it.
+
+    A few rows per unit (the tree is shallow); it turns "in this unit's
+    subtree" into an equality join the database can hash or index.
+    """
+    parent = aliased(Unit)
+    base = select(Unit.id.label("unit_id"), Unit.id.label("ancestor_id")).cte("unit_ancestor", recursive=True)
+    step = (
+        select(base.c.unit_id, parent.parent_id)
+        .join(parent, parent.id == base.c.ancestor_id)
+        .where(parent.parent_id.is_not(None))
+    )
+    return base.union_all(step)
+
+
+# --- rolling up the unit tree ------------------------------------------------------
 
 
 def roll_up(rows, units_by_id, level_paths):
-    """Add requirement rows up to the units in ``level_paths`` (e.g. the service areas).
+    """Add requirement rows up to the units in ``level_paths`` (path -> unit id).
 
-    Each row lands on the listed unit whose subtree holds the requirement's unit.
+    Each row lands on the listed unit whose subtree holds the requirement's
+    unit (the deepest one when they nest); rows under none are left out.
     """
     totals = {}
     ordered = sorted(level_paths, key=len, reverse=True)
@@ -185,20 +340,243 @@ def roll_up(rows, units_by_id, level_paths):
         if target is None:
             continue
         key = (target, row.competence_id)
-        total = totals.get(key)
-        if total is None:
-            total = totals[key] = GapRow(
-                unit_id=level_paths[target],
-                competence_id=row.competence_id,
-                min_level=row.min_level,
-                required=0,
-                holders_now=0,
-                retiring_by_horizon=0,
-            )
-        elif total.min_level != row.min_level:
-            total.min_level = None  # several levels rolled together
-        total.required += row.required
-        total.holders_now += row.holders_now
-        total.retiring_by_horizon += row.retiring_by_horizon
-        total.requirement_ids.extend(row.requirement_ids)
+        if key not in totals:
+            totals[key] = _empty(level_paths[target], row.competence_id)
+        totals[key].add(row)
     return list(totals.values())
+
+
+def _empty(unit_id, competence_id, own=False):
+    return GapRow(unit_id=unit_id, competence_id=competence_id, min_level=None, required=0,
+                  holders_now=0, retiring_by_horizon=0, own=own)
+
+
+class GapTree:
+    """Requirement rows added up the unit tree, per competence: what ``/gaps`` drills through.
+
+    For every unit with requirements in its subtree and every competence
+    there is a *subtree* node; its parts are the unit's *own* node (the
+    requirements set on the unit itself, whose parts are the requirement
+    rows) and the subtree nodes of its sub-units. The top nodes are those of
+    ``root_ids`` (the service areas, or the units a leader leads).
+    """
+
+    def __init__(self, rows, units_by_id, root_ids):
+        self.units = units_by_id
+        self.root_ids = set(root_ids)
+        self.nodes = {}
+        self.tops = {}
+        for row in rows:
+            if self._root_of(row.unit_id) is not None:
+                self._node("own", row.unit_id, row.competence_id).parts.append(row)
+
+    def _root_of(self, unit_id):
+        seen = 0
+        while unit_id is not None and unit_id not in self.root_ids and seen < 100:
+            unit_id = self.units[unit_id].parent_id
+            seen += 1
+        return unit_id
+
+    def _order(self, node):
+        return (not node.own, self.units[node.unit_id].path)
+
+    def _node(self, kind, unit_id, competence_id):
+        """The node, created with its chain of parents on first use."""
+        key = (kind, unit_id, competence_id)
+        node = self.nodes.get(key)
+        if node is not None:
+            return node
+        node = self.nodes[key] = _empty(unit_id, competence_id, own=kind == "own")
+        if kind == "own":
+            self._node("unit", unit_id, competence_id).parts.append(node)
+        elif unit_id in self.root_ids:
+            self.tops.setdefault(competence_id, []).append(node)
+        else:
+            self._node("unit", self.units[unit_id].parent_id, competence_id).parts.append(node)
+        return node
+
+    def finish(self):
+        """Order the parts (own requirements first, then sub-units by path) and
+        add the figures up from the requirement rows; call once after building."""
+        for tops in self.tops.values():
+            tops.sort(key=self._order)
+            for node in tops:
+                _total(node, self._order)
+        return self
+
+    def subtree(self, unit_id, competence_id):
+        """The subtree node of ``unit_id`` for ``competence_id``, or ``None``."""
+        return self.nodes.get(("unit", unit_id, competence_id))
+
+    def level(self, unit_id=None):
+        """The rows one level shows: ``{competence_id: [nodes]}`` below ``unit_id`` (the top if None)."""
+        if unit_id is None:
+            return {cid: list(tops) for cid, tops in self.tops.items()}
+        return {
+            cid: list(node.parts)
+            for (kind, uid, cid), node in self.nodes.items()
+            if kind == "unit" and uid == unit_id
+        }
+
+    def is_leaf(self, node):
+        """Whether ``node`` stands for requirements on one unit only (the people can be listed)."""
+        return node.own or all(part.own for part in node.parts)
+
+    def requirement_rows(self):
+        """Every requirement row in the tree, in tree order."""
+        return [row for tops in self.tops.values() for top in tops for row in _leaves(top)]
+
+    def suppress(self, minimum=MIN_GROUP):
+        """Hide figures describing fewer than ``minimum`` people, and enough others that
+        no hidden figure can be worked out by subtraction.
+
+        Within each set of siblings, a hidden figure never stands alone when
+        the parent is shown (the parent minus the others would give it away),
+        and a hidden parent always has a hidden part (else its parts add up
+        to it). The municipality's total is shown nowhere, so the top level
+        needs neither. Figures about the horizon are hidden too wherever the
+        figures about today are, since they add up to them.
+        """
+        for tops in self.tops.values():
+            _suppress_group(tops, None, "now", minimum)
+            _suppress_group(tops, None, "horizon", minimum)
+        return self
+
+
+def _total(node, order):
+    if node.parts and node.requirement_id is None:
+        parts = list(node.parts)
+        if not node.own:
+            parts.sort(key=order)
+        node.parts, node.required, node.holders_now, node.retiring_by_horizon = [], 0, 0, 0
+        for part in parts:
+            _total(part, order)
+            node.add(part)
+
+
+def _leaves(node):
+    if node.requirement_id is not None:
+        return [node]
+    return [leaf for part in node.parts for leaf in _leaves(part)]
+
+
+def _is_small(node, which, minimum):
+    if which == "now":
+        return 0 < node.holders_now < minimum
+    return node.hidden_now or any(0 < n < minimum for n in (node.retiring_by_horizon, node.holders_at_horizon))
+
+
+def _hidden(node, which):
+    return node.hidden_now if which == "now" else node.hidden_horizon
+
+
+def _hide(node, which):
+    if which == "now":
+        node.hidden_now = True
+    else:
+        node.hidden_horizon = True
+
+
+def _suppress_group(siblings, parent_hidden, which, minimum):
+    """``parent_hidden``: True, False, or None for a parent shown nowhere (the top)."""
+    for node in siblings:
+        if _is_small(node, which, minimum):
+            _hide(node, which)
+    hidden = [n for n in siblings if _hidden(n, which)]
+    spare = sorted(
+        (n for n in siblings if not _hidden(n, which) and n.holders_now > 0),
+        key=lambda n: (n.holders_now, n.requirement_id or 0, n.unit_id, n.own),
+    )
+    if spare and ((len(hidden) == 1 and parent_hidden is False) or (not hidden and parent_hidden)):
+        _hide(spare[0], which)
+    for node in siblings:
+        if node.parts and node.requirement_id is None:
+            _suppress_group(node.parts, _hidden(node, which), which, minimum)
+
+
+def load_tree(viewer, units_by_id, horizon_years, today=None, unit=None, competence_ids=None):
+    """The viewer's GapTree, from one grouped query.
+
+    Small-group suppression needs the whole municipality (a hidden figure
+    must stay hidden whichever level it is seen from), so aggregates-only
+    viewers always get every requirement; others only ``unit``'s subtree.
+    """
+    paths = viewer.unit_paths
+    if unit is not None and not viewer.suppress:
+        paths = [unit.path]
+    rows = requirement_gaps(paths, horizon_years, competence_ids, today)
+    tree = GapTree(rows, units_by_id, root_ids(viewer, units_by_id)).finish()
+    return tree.suppress() if viewer.suppress else tree
+
+
+def root_ids(viewer, units_by_id):
+    """The top of the viewer's tree: service areas, or the highest units a leader leads."""
+    if viewer.unit_paths is None:
+        return [u.id for u in units_by_id.values() if u.parent_id is None]
+    tops = [p for p in viewer.unit_paths if not any(p != q and p.startswith(q) for q in viewer.unit_paths)]
+    return [u.id for u in units_by_id.values() if u.path in tops]
+
+
+# --- the people behind a figure ---------------------------------------------------
+
+
+def holders_page(requirement, page, per_page, horizon_years=0, today=None):
+    """The holders of ``requirement`` now, one row per person, by name.
+
+    Each item: ``(employee, level, valid_until, never_expires, leaving)`` where
+    ``leaving`` says the person retires or their competence expires before
+    the horizon.
+    """
+    today = today or date.today()
+    horizon = horizon_date(today, horizon_years)
+    people = _qualified_people(today, horizon, None, None, [requirement.id], details=True).subquery()
+    stmt = (
+        select(Employee, people.c.level, people.c.valid_until, people.c.never_expires,
+               or_(people.c.retires == 1, people.c.valid_at_horizon == 0))
+        .join(people, people.c.employee_id == Employee.id)
+        .join(Employee.unit)
+        .options(contains_eager(Employee.unit))
+        .order_by(Employee.last_name, Employee.first_name, Employee.id)
+    )
+    return _page_of_rows(stmt, page, per_page)
+
+
+def non_holders_page(requirement, page, per_page, today=None):
+    """Staff the requirement counts (its subtree, its profession) who do not hold it now."""
+    today = today or date.today()
+    holders = _qualified_people(today, today, None, None, [requirement.id]).subquery()
+    unit = db.session.get(Unit, requirement.unit_id)
+    stmt = (
+        select(Employee)
+        .join(Employee.unit)
+        .options(contains_eager(Employee.unit))
+        .where(Unit.path.startswith(unit.path, autoescape=True))
+        .where(employed_on(today))
+        .where(Employee.id.not_in(select(holders.c.employee_id)))
+        .order_by(Employee.last_name, Employee.first_name, Employee.id)
+    )
+    if requirement.profession is not None:
+        stmt = stmt.where(Employee.profession == requirement.profession)
+    return _page_of_rows(stmt, page, per_page)
+
+
+def held_records(employee_ids, competence_id):
+    """Every record of ``competence_id`` the employees have, any source: ``{employee_id: [records]}``."""
+    records = {}
+    if not employee_ids:
+        return records
+    stmt = (
+        select(HeldCompetence)
+        .where(HeldCompetence.employee_id.in_(employee_ids), HeldCompetence.competence_id == competence_id)
+        .order_by(HeldCompetence.level.desc(), HeldCompetence.source)
+    )
+    for record in db.session.scalars(stmt):
+        records.setdefault(record.employee_id, []).append(record)
+    return records
+
+
+def _page_of_rows(stmt, page, per_page):
+    plan_for_these_dates()
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=[tuple(r) if len(r) > 1 else r[0] for r in rows], total=total, page=page, per_page=per_page)

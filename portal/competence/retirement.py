@@ -66,3 +66,88 @@ def retirement_date(birth, profession, ages):
     return add_years(birth, ages.get(profession, DEFAULT_AGE))
 
 
+
+
+# --- where an age comes from, and hr's settings ------------------------------
+
+SOURCE_DEFAULT = "default"
+SOURCE_SPECIAL = "special"
+SOURCE_SETTING = "setting"
+SOURCES = (SOURCE_DEFAULT, SOURCE_SPECIAL, SOURCE_SETTING)
+# The pension rules put the limits between 60 (fire, ambulance) and 72 (the
+# general law); a little room on both sides, but nothing a typo could reach.
+MIN_SETTING = 50
+MAX_SETTING = 75
+PROFESSION_MAX_LENGTH = 100
+
+
+class RetirementAgeError(ValueError):
+    """A setting that cannot be stored; ``field`` names the input at fault."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def hr_settings():
+    """Profession -> age as hr has set it (one query)."""
+    return dict(db.session.execute(select(RetirementAge.profession, RetirementAge.age)).all())
+
+
+def age_and_source(profession, settings):
+    """The age used for ``profession`` and why: hr's setting, a built-in special age, or the default."""
+    if profession in settings:
+        return settings[profession], SOURCE_SETTING
+    if profession in SPECIAL_AGES:
+        return SPECIAL_AGES[profession], SOURCE_SPECIAL
+    return DEFAULT_AGE, SOURCE_DEFAULT
+
+
+def ages_from(settings):
+    """The profession -> age map projections use, built from already loaded ``settings``."""
+    return {**SPECIAL_AGES, **settings}
+
+
+def set_age(profession, age):
+    """Store hr's assumed leaving age for ``profession``; the caller commits.
+
+    ``age`` may come straight from a form, so it is checked here: a whole
+    number from MIN_SETTING to MAX_SETTING.
+    """
+    profession = _checked_profession(profession)
+    if isinstance(age, str):
+        age = age.strip()
+        if not age.isascii() or not age.isdigit():
+            raise RetirementAgeError("age", "not a whole number")
+        age = int(age)
+    if isinstance(age, bool) or not isinstance(age, int):
+        raise RetirementAgeError("age", "not a whole number")
+    if not MIN_SETTING <= age <= MAX_SETTING:
+        raise RetirementAgeError("age", "out of range")
+    row = db.session.scalars(select(RetirementAge).where(RetirementAge.profession == profession)).first()
+    if row is None:
+        row = RetirementAge(profession=profession, age=age)
+        db.session.add(row)
+    else:
+        row.age = age
+    return row
+
+
+def reset_age(profession):
+    """Drop hr's setting so the built-in special age or the default applies again."""
+    profession = _checked_profession(profession)
+    row = db.session.scalars(select(RetirementAge).where(RetirementAge.profession == profession)).first()
+    if row is not None:
+        db.session.delete(row)
+    return row is not None
+
+
+def _checked_profession(profession):
+    if not isinstance(profession, str) or not profession.strip():
+        raise RetirementAgeError("profession", "required")
+    profession = profession.strip()
+    if len(profession) > PROFESSION_MAX_LENGTH or "\x00" in profession:
+        raise RetirementAgeError("profession", "not a profession")
+    return profession
+

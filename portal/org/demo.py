@@ -49,6 +49,9 @@ class DemoResult:
     employees: int
     users: list[tuple[str, str]]
     password: str
+    competences: int = 0
+    held_competences: int = 0
+    requirements: int = 0
 
 
 # --- The municipality's shape ----------------------------------------------
@@ -243,15 +246,20 @@ def generate(employees=400, seed=2026, password=None, echo=None):
     people = plan_employees(rng, units, employees)
     team = next(u for u in units if u.kind and u.kind.code == "HJT" and u.depth == 1)
     picks = _pick_demo_people(people, units, team)
+    from ..competence.demo import add_demo_competences  # imported here: it builds on this module
+
     try:
         unit_ids = _insert_units(units)
         _insert_employees(people, unit_ids, echo)
         users = _create_users(picks, team, unit_ids, password)
+        competence = add_demo_competences(seed, units, people, unit_ids, picks, echo)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return DemoResult(units=len(units), employees=len(people), users=users, password=password)
+    return DemoResult(units=len(units), employees=len(people), users=users, password=password,
+                      competences=competence.competences, held_competences=competence.held_competences,
+                      requirements=competence.requirements)
 
 
 def _check_empty():

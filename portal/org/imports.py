@@ -685,3 +685,48 @@ def _write_units(new, changes, paths):
             {"id": ids[code], "name": name, "parent_id": ids.get(parent), "path": paths[code]}
             for code, name, parent in changes
         ])
+
+
+# --------------------------------------------------------------------------
+# Public helpers: other areas' importers (e.g. the competence catalogue and
+# held competences) read files and report problems exactly as these do, so
+# HR staff meet one behaviour whatever they import.
+# --------------------------------------------------------------------------
+
+Invalid = _Invalid
+Progress = _Progress
+
+
+def load_records(path, required, optional, report):
+    """Read a CSV/XLSX file into [(row number, {column: value})], or None if unusable (see ``_load``)."""
+    return _load(path, required, optional, report)
+
+
+def check_cell(report, row, column, value, parse, *args):
+    """Run ``parse(value, *args)``; on :class:`Invalid` record the error and return None."""
+    return _check(report, row, column, value, parse, *args)
+
+
+def text_cell(value, max_length, required=True):
+    """A cell parser: non-empty (unless not ``required``) text of at most ``max_length`` characters."""
+    return _text(value, max_length, required)
+
+
+def date_cell(value, required=True):
+    """A cell parser: an ISO date (YYYY-MM-DD) or a real date cell."""
+    return _date(value, required)
+
+
+def duplicate_message(first, again):
+    """The message for a key that appears twice, naming both rows."""
+    return _twice(first, again)
+
+
+def finish_without_writing(report, progress):
+    """End an import that found errors (or had nothing to do): roll back, report final progress."""
+    return _finish(report, progress)
+
+
+def write_in_one_transaction(report, writer):
+    """Run ``writer`` and commit, or roll back everything and report why (dry runs only roll back)."""
+    _write(report, writer)
