@@ -24,6 +24,7 @@ three minutes on two cores.
 import argparse
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -57,11 +58,17 @@ def main():
         folder = tempfile.mkdtemp(prefix="bench-gaps-")
         url = f"sqlite:///{folder}/bench.sqlite3"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
-                      "INSTANCE_PATH": folder or tempfile.mkdtemp(prefix="bench-gaps-instance-")})
-    with app.app_context():
-        print(f"database: {db.engine.dialect.name}")
-        prepare(app, args.employees, args.seed)
-        report(app, args.repeat)
+                      "INSTANCE_PATH": folder or tempfile.gettempdir()})
+    try:
+        with app.app_context():
+            print(f"database: {db.engine.dialect.name}")
+            prepare(app, args.employees, args.seed)
+            report(app, args.repeat)
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- the data -----------------------------------------------------------------------------------

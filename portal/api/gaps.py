@@ -20,7 +20,7 @@ from ..competence.gaps import (
     requirements_in_view,
 )
 from ..competence.heatmap import COLOUR_BY, LevelNotFound, build_level
-from ..competence.models import CompetenceArea
+from ..competence.models import CompetenceArea, Requirement
 from ..extensions import db
 from ..org.models import Unit
 from ..pagination import paginate
@@ -53,21 +53,30 @@ def gaps():
     """Required versus held competence per requirement, now and ``horizon_years`` ahead."""
     viewer, unit, horizon_years = _scope()
     page, per_page = page_args()
+    ids = paginate(requirements_in_view([unit.path] if unit else viewer.unit_paths), page, per_page)
+    items = _figures(viewer, ids.items, horizon_years) if ids.items else []
+    return jsonify(
+        {"items": [row.as_dict() for row in items], "total": ids.total, "page": page, "per_page": per_page}
+    )
+
+
+def _figures(viewer, requirement_ids, horizon_years):
+    """The GapRows of one page of requirements, in the page's order.
+
+    Aggregates-only callers: a figure is hidden depending on the other units
+    with the same competence, so every requirement on the page's
+    competences is counted and the tree built before the page is cut out.
+    """
     if viewer.suppress:
         units_by_id = {u.id: u for u in db.session.scalars(db.select(Unit))}
-        rows = load_tree(viewer, units_by_id, horizon_years).requirement_rows()
-        if unit is not None:
-            rows = [r for r in rows if units_by_id[r.unit_id].path.startswith(unit.path)]
-        rows.sort(key=lambda r: (units_by_id[r.unit_id].path, r.competence_id, r.requirement_id))
-        items, total = rows[(page - 1) * per_page : page * per_page], len(rows)
+        competence_ids = list(
+            db.session.scalars(db.select(Requirement.competence_id).where(Requirement.id.in_(requirement_ids)).distinct())
+        )
+        rows = load_tree(viewer, units_by_id, horizon_years, competence_ids=competence_ids).requirement_rows()
     else:
-        paths = [unit.path] if unit is not None else viewer.unit_paths
-        ids = paginate(requirements_in_view(paths), page, per_page)
-        items = requirement_gaps(paths, horizon_years, requirement_ids=ids.items) if ids.items else []
-        total = ids.total
-    return jsonify(
-        {"items": [row.as_dict() for row in items], "total": total, "page": page, "per_page": per_page}
-    )
+        rows = requirement_gaps(None, horizon_years, requirement_ids=requirement_ids)
+    wanted = {rid: i for i, rid in enumerate(requirement_ids)}
+    return sorted((r for r in rows if r.requirement_id in wanted), key=lambda r: wanted[r.requirement_id])
 
 
 def _level():
@@ -136,7 +145,8 @@ def _file(media_type, description):
 OPENAPI_PATHS = {
     "/gaps": {
         "get": _get(
-            "Gap figures per requirement, now and at the horizon. Politicians and representatives "
+            "Gap figures per requirement (by competence, then down the unit tree), now and at the "
+            "horizon. Politicians and representatives "
             "get null for every figure about fewer than 5 people (and figures it could be worked "
             "out from).",
             _json(_page_of("Gap")),

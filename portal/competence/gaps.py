@@ -21,7 +21,7 @@ of the sums: ten spare nurses in one unit do not fill a gap in another.
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, false, func, or_, select, text
+from sqlalchemy import and_, case, false, func, or_, select, text, union_all
 from sqlalchemy.orm import aliased, contains_eager
 
 from ..extensions import db
@@ -220,11 +220,15 @@ def plan_for_these_dates():
 
 
 def requirements_in_view(unit_paths=None, competence_ids=None):
-    """A select of Requirement ids in the order :func:`requirement_gaps` lists them (for paging)."""
+    """A select of Requirement ids, competence by competence, then down the unit tree (for paging).
+
+    Competence first, so one page of requirements covers few competences and
+    its figures can be counted from those competences' records alone.
+    """
     stmt = (
         select(Requirement.id)
         .join(Unit, Unit.id == Requirement.unit_id)
-        .order_by(Unit.path, Requirement.competence_id, Requirement.id)
+        .order_by(Requirement.competence_id, Unit.path, Requirement.id)
     )
     return _restrict(stmt, Unit, unit_paths, competence_ids, None)
 
@@ -304,23 +308,45 @@ def _qualified_people(today, horizon, unit_paths, competence_ids, requirement_id
     )
     if unit_paths is not None:
         stmt = stmt.join(req_unit, req_unit.id == Requirement.unit_id)
+    # Narrowing the records themselves (not only the requirements) lets the
+    # database read just the holders of the competences asked about.
+    if competence_ids:
+        stmt = stmt.where(HeldCompetence.competence_id.in_(competence_ids))
+    if requirement_ids:
+        asked = aliased(Requirement)
+        stmt = stmt.where(
+            HeldCompetence.competence_id.in_(select(asked.competence_id).where(asked.id.in_(requirement_ids))),
+            ancestors.c.ancestor_id.in_(select(asked.unit_id).where(asked.id.in_(requirement_ids))),
+        )
+    if unit_paths:
+        # Everyone a requirement below these units counts works below them too.
+        staff_unit = aliased(Unit)
+        stmt = stmt.where(
+            Employee.unit_id.in_(
+                select(staff_unit.id).where(or_(*(staff_unit.path.startswith(p, autoescape=True) for p in unit_paths)))
+            )
+        )
     return _restrict(stmt, req_unit, unit_paths, competence_ids, requirement_ids)
 
 
 def unit_ancestors():
-    """CTE of (unit_id, ancestor_id): every unit with itself and each unit above it.
+    """Subquery of (unit_id, ancestor_id): every unit with itself and each unit above it.
 
     A few rows per unit (the tree is shallow); it turns "in this unit's
-    subtree" into an equality join the database can hash or index.
+    subtree" into equality joins the database can hash or index. Written as
+    one branch per level rather than a recursive query, so PostgreSQL can
+    estimate its size from the unit table's statistics and plan the joins
+    around it well.
     """
-    parent = aliased(Unit)
-    base = select(Unit.id.label("unit_id"), Unit.id.label("ancestor_id")).cte("unit_ancestor", recursive=True)
-    step = (
-        select(base.c.unit_id, parent.parent_id)
-        .join(parent, parent.id == base.c.ancestor_id)
-        .where(parent.parent_id.is_not(None))
-    )
-    return base.union_all(step)
+    depth = db.session.scalar(select(func.max(func.length(Unit.path) - func.length(func.replace(Unit.path, "/", "")))))
+    levels = [select(Unit.id.label("unit_id"), Unit.id.label("ancestor_id"))]
+    for up in range(1, max(1, (depth or 2) - 1)):
+        chain = [aliased(Unit) for _ in range(up)]
+        stmt = select(chain[0].id, chain[-1].parent_id)
+        for lower, upper in zip(chain, chain[1:]):
+            stmt = stmt.join(upper, upper.id == lower.parent_id)
+        levels.append(stmt.where(chain[-1].parent_id.is_not(None)))
+    return union_all(*levels).subquery("unit_ancestor")
 
 
 # --- rolling up the unit tree ------------------------------------------------------

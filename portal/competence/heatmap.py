@@ -102,8 +102,8 @@ def build_level(viewer, unit_id=None, horizon_years=0, colour_by="now", area_id=
     """The matrix below ``unit_id`` (the top when None) as ``viewer`` may see it.
 
     Raises :class:`LevelNotFound` for a unit that does not exist or lies
-    outside the viewer's units. Runs a fixed number of queries whatever the
-    number of requirements: units, the gap figures, the columns' competences.
+    outside the viewer's units. Runs the same few queries whatever the
+    number of requirements (units, the gap figures, the columns' competences).
     """
     if not 0 <= horizon_years <= MAX_HORIZON or colour_by not in COLOUR_BY:
         raise ValueError("horizon or colour out of range")

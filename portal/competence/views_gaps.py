@@ -178,9 +178,10 @@ def gap_people():
     competence = _number_arg("competence_id", lambda i: db.session.get(Competence, i))
     if unit is None or competence is None or not viewer.sees_people_of(unit):
         abort(404)
-    horizon_years = request.args.get("horizon_years", DEFAULT_HORIZON, type=int)
-    if horizon_years is None or not 0 <= horizon_years <= MAX_HORIZON:
-        horizon_years = DEFAULT_HORIZON
+    raw_horizon = request.args.get("horizon_years", str(DEFAULT_HORIZON))
+    if not (raw_horizon.isascii() and raw_horizon.isdigit() and int(raw_horizon) <= MAX_HORIZON):
+        abort(400)
+    horizon_years = int(raw_horizon)
     requirements = list(
         db.session.scalars(
             select(Requirement)

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.api.test_openapi import assert_fits, document  # noqa: F401  (fixture)
-from tests.api.test_tokens import assert_error, bearer
+from tests.api.test_tokens import assert_error
 from tests.competence.test_gaps_page import add_requirements, gaps_world  # noqa: F401  (fixture)
 
 KEYS = {

@@ -395,3 +395,14 @@ def test_the_page_runs_the_same_queries_for_ten_or_a_thousand_requirements(
     assert large == small
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Requirement)) == 1010
+
+
+def test_the_people_page_refuses_a_bad_horizon_and_unknown_cells(client, login, gaps_world):
+    login("hr")
+    units = gaps_world["units"]
+    base = f"/gaps/people?unit_id={units['HO-HJEM-NORD']}&competence_id={gaps_world['wound']}"
+    get(client, base + "&horizon_years=11", 400)
+    get(client, base + "&horizon_years=x", 400)
+    get(client, base + "&horizon_years=10")
+    get(client, f"/gaps/people?unit_id={units['SK-SKOLE']}&competence_id={gaps_world['hlr']}", 404)  # no such requirement
+    get(client, f"/gaps/people?unit_id=abc&competence_id={gaps_world['wound']}", 404)
