@@ -4,32 +4,31 @@ They print and exit exactly like ``import-employees`` (same report, same
 progress on stderr, exit 1 and nothing changed when the file has errors),
 so HR staff meet one behaviour whatever they import.
 """
-import click
-from flask.cli import with_appcontext
-
-from ..org.cli import _run_import
+from ..org.cli import import_command
 
 
-@click.command("import-catalogue")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Check the file and report, change nothing.")
-@with_appcontext
-def import_catalogue_command(path, dry_run):
-    """Import the competence catalogue (code, name, area, kind, max_level, validity_months) from CSV or XLSX."""
+def _catalogue_importer():
     from .imports import import_catalogue
 
-    _run_import(import_catalogue, path, dry_run)
+    return import_catalogue
 
 
-@click.command("import-competences")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Check the file and report, change nothing.")
-@with_appcontext
-def import_competences_command(path, dry_run):
-    """Import held competences (employee_number, competence_code, level, source, achieved_on, valid_until)."""
+def _competences_importer():
     from .imports import import_competences
 
-    _run_import(import_competences, path, dry_run)
+    return import_competences
+
+
+import_catalogue_command = import_command(
+    "import-catalogue",
+    _catalogue_importer,
+    "Import the competence catalogue (code, name, area, kind, max_level, validity_months) from CSV or XLSX.",
+)
+import_competences_command = import_command(
+    "import-competences",
+    _competences_importer,
+    "Import held competences (employee_number, competence_code, level, source, achieved_on, valid_until).",
+)
 
 
 def init_app(app):

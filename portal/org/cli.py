@@ -24,6 +24,10 @@ def demo_command(employees, seed, password):
     except DemoError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Eksempel kommune: {result.units} units, {result.employees} employees.")
+    click.echo(
+        f"Competences: {result.competences} in the catalogue, {result.held_competences} held, "
+        f"{result.requirements} unit requirements."
+    )
     click.echo("Demo log-ins (user name / password):")
     for username, role in result.users:
         click.echo(f"  {username:<15} {result.password}   ({role})")
@@ -96,26 +100,43 @@ class _Progress:
             click.echo(f"  {done}/{total} rows", err=True)
 
 
-@click.command("import-units")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Check the file and report, change nothing.")
-@with_appcontext
-def import_units_command(path, dry_run):
-    """Import org units (code, name, parent_code, service_area) from CSV or XLSX."""
+def import_command(name, importer, help_text):
+    """Build an ``import-*`` command: one behaviour for every import HR runs.
+
+    ``importer`` is a zero-argument function returning the import function,
+    so the area's import module is only loaded when the command runs.
+    """
+
+    @click.command(name, help=help_text)
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="Check the file and report, change nothing.")
+    @with_appcontext
+    def command(path, dry_run):
+        _run_import(importer(), path, dry_run)
+
+    return command
+
+
+def _units_importer():
     from .imports import import_units
 
-    _run_import(import_units, path, dry_run)
+    return import_units
 
 
-@click.command("import-employees")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Check the file and report, change nothing.")
-@with_appcontext
-def import_employees_command(path, dry_run):
-    """Import employees from the personnel system (CSV or XLSX), matched by employee number."""
+def _employees_importer():
     from .imports import import_employees
 
-    _run_import(import_employees, path, dry_run)
+    return import_employees
+
+
+import_units_command = import_command(
+    "import-units", _units_importer, "Import org units (code, name, parent_code, service_area) from CSV or XLSX."
+)
+import_employees_command = import_command(
+    "import-employees",
+    _employees_importer,
+    "Import employees from the personnel system (CSV or XLSX), matched by employee number.",
+)
 
 
 @click.command("create-user")
