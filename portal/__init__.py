@@ -34,6 +34,7 @@ def create_app(config=None):
     from . import web
 
     web.init_app(app)
+    app.url_map.converters["int"] = web.DatabaseIntConverter
     _register_blueprints(app)
     _register_commands(app)
 

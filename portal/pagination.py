@@ -29,8 +29,16 @@ class Page:
         return self.page < self.pages
 
 
+MAX_PAGE = 10**6
+
+
 def paginate(stmt, page, per_page):
-    """Run ``stmt`` for one page and count all its rows."""
+    """Run ``stmt`` for one page and count all its rows.
+
+    Page numbers beyond any real list are clamped, so a silly ``?page=`` in
+    a URL gives an empty page, not an overflow in the database driver.
+    """
+    page = max(1, min(page, MAX_PAGE))
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
     return Page(items=list(items), total=total, page=page, per_page=per_page)

@@ -4,6 +4,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import IntegerConverter
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -32,6 +33,18 @@ NAVIGATION = (
     ("competence.workforce_page", _l("Workforce"), ("hr", "leader", "politician", "representative")),
     ("admin.users", _l("Administration"), ("admin",)),
 )
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:id>`` in every route, limited to what an id column holds.
+
+    A larger number in a URL is a page that cannot exist (404), not an
+    overflow in the database driver (500).
+    """
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def navigation_for(user):

@@ -70,3 +70,12 @@ def test_unexpected_error_shows_friendly_page(database_url, people):
     assert response.status_code == 500
     assert "Noe gikk galt" in response.get_data(as_text=True)
     assert "RuntimeError" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/employees/99999999999999999999", "/employees?page=99999999999999999999", "/catalogue?page=99999999999999999999"],
+)
+def test_absurd_numbers_in_urls_are_not_server_errors(client, people, login, path):
+    login("hr")
+    assert client.get(path).status_code in (200, 404)

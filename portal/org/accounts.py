@@ -35,6 +35,8 @@ def create_user(username, password, employee=None):
     username = username.strip()
     if not username:
         raise AccountError("username", "a user name is required")
+    if len(username) > 64:
+        raise AccountError("username", "a user name has at most 64 characters")
     if db.session.scalars(select(User.id).where(User.username == username)).first():
         raise AccountError("username", f"the user name {username} is taken")
     if len(password) < 8:
