@@ -32,6 +32,13 @@ class Page:
 MAX_PAGE = 10**6
 
 
+def requested_page(arg="page"):
+    """The page number asked for in the query string; anything odd means page 1."""
+    from flask import request
+
+    return max(1, request.args.get(arg, 1, type=int) or 1)
+
+
 def paginate(stmt, page, per_page):
     """Run ``stmt`` for one page and count all its rows.
 

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..org.accounts import AccountError, create_user, find_employee, grant_role
 from ..org.models import RoleAssignment, Unit, User
 from ..org.views import unit_choices
-from ..pagination import paginate
+from ..pagination import paginate, requested_page
 from . import bp
 from .forms import ROLE_LABELS, NewUserForm, PasswordForm, RoleForm
 
@@ -25,7 +25,7 @@ def users():
     stmt = select(User).order_by(User.username)
     if query:
         stmt = stmt.where(User.username.ilike(f"%{query}%"))
-    page = paginate(stmt, max(1, request.args.get("page", 1, type=int) or 1), PER_PAGE)
+    page = paginate(stmt, requested_page(), PER_PAGE)
     return render_template("admin/users.html", page=page, query=query, role_labels=ROLE_LABELS)
 
 

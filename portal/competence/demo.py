@@ -28,6 +28,7 @@ from sqlalchemy import insert, select
 from ..extensions import db
 from ..org.demo import DEFAULT_START_AGE, MERGED, REFERENCE_DATE, START_AGE
 from ..org.models import Employee, User
+from .catalogue import add_months
 from .models import Competence, CompetenceArea, HeldCompetence, HeldCompetenceChange, Requirement
 
 CHUNK = 10000
@@ -483,19 +484,8 @@ def _insert_chunked(model, rows, echo, label):
 
 # --- Planning held competences -------------------------------------------------
 
-def _add_months(day, months):
-    """The same day ``months`` later, or the month's last day when it is shorter."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=last)
-        except ValueError:
-            continue
-
-
 def _add_years(day, years):
-    return _add_months(day, 12 * years)
+    return add_months(day, 12 * years)
 
 
 def _stamp(day):
@@ -643,8 +633,8 @@ class _Planner:
             return self._row(employee_id, code, 1, "learning_activity", _between(rng, hire, as_of))
         span = int(months * 30.44 * EXPIRY_SPREAD)
         achieved = max(hire, as_of - timedelta(days=rng.randint(0, span)))
-        row = self._row(employee_id, code, 1, "learning_activity", achieved, _add_months(achieved, months))
-        previous = _add_months(achieved, -months)
+        row = self._row(employee_id, code, 1, "learning_activity", achieved, add_months(achieved, months))
+        previous = add_months(achieved, -months)
         if previous >= hire and rng.random() < 0.5:  # renewed here before: the timeline shows the old expiry
             self.history.append(self._change(row, "changed", 1, achieved + timedelta(days=rng.randint(0, 40)),
                                              RENEWED_NOTE, achieved))
@@ -698,7 +688,7 @@ class _Planner:
         self.history[:] = [r for r in self.history
                            if not (r["employee_id"] == employee_id and r["competence_id"] == hlr)]
         expires = REFERENCE_DATE + timedelta(days=DEMO_EXPIRES_IN_DAYS)
-        achieved = _add_months(expires, -12)
+        achieved = add_months(expires, -12)
         row = self._row(employee_id, "HLR", 1, "learning_activity", achieved, expires)
         self.held.append(row)
         self.history.append(self._change(row, "changed", 1, achieved + timedelta(days=12), RENEWED_NOTE, achieved))

@@ -352,26 +352,6 @@ def unit_ancestors():
 # --- rolling up the unit tree ------------------------------------------------------
 
 
-def roll_up(rows, units_by_id, level_paths):
-    """Add requirement rows up to the units in ``level_paths`` (path -> unit id).
-
-    Each row lands on the listed unit whose subtree holds the requirement's
-    unit (the deepest one when they nest); rows under none are left out.
-    """
-    totals = {}
-    ordered = sorted(level_paths, key=len, reverse=True)
-    for row in rows:
-        path = units_by_id[row.unit_id].path
-        target = next((p for p in ordered if path.startswith(p)), None)
-        if target is None:
-            continue
-        key = (target, row.competence_id)
-        if key not in totals:
-            totals[key] = _empty(level_paths[target], row.competence_id)
-        totals[key].add(row)
-    return list(totals.values())
-
-
 def _empty(unit_id, competence_id, own=False):
     return GapRow(unit_id=unit_id, competence_id=competence_id, min_level=None, required=0,
                   holders_now=0, retiring_by_horizon=0, own=own)

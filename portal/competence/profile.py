@@ -12,7 +12,6 @@ Reading a profile costs a fixed number of queries however much a person holds:
 held rows with their catalogue entries, evidence file metadata (never the file
 contents), and one page of the timeline.
 """
-import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, timezone
@@ -27,6 +26,7 @@ from sqlalchemy.orm import aliased, contains_eager, defer
 from ..extensions import db
 from ..org.models import Employee, User, utcnow
 from ..org.visibility import get_visible_employee
+from .catalogue import derived_valid_until
 from .models import Competence, CompetenceArea, EvidenceFile, HeldCompetence, HeldCompetenceChange
 
 SOURCE_LABELS = {
@@ -292,20 +292,6 @@ def evidence_file_for(employee_id, file_id, user):
 # --- checking input -------------------------------------------------------------
 
 
-def add_months(day, months):
-    """The same day ``months`` later, or the month's last day where it has fewer."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def default_valid_until(competence, achieved_on):
-    """When a competence with a validity period runs out, counted from ``achieved_on``."""
-    if competence.validity_months is None or achieved_on is None:
-        return None
-    return add_months(achieved_on, competence.validity_months)
-
-
 def check_link(url, field_name="evidence_url"):
     """Return the link stripped, or raise: only absolute http(s) addresses are allowed.
 
@@ -502,7 +488,7 @@ def record_assessment(
             "evidence_note", _l("Prior learning needs evidence: describe it, give a link or upload a certificate.")
         )
     if valid_until is None:
-        valid_until = default_valid_until(competence, achieved_on)
+        valid_until = derived_valid_until(achieved_on, competence.validity_months)
     held = _upsert(person, competence, source, level, achieved_on, valid_until, note, url, user)
     if upload is not None:
         _store_file(held, upload, user)
@@ -556,7 +542,7 @@ def confirm_self_assessment(person, user, held_id, today=None):
         "leader_assessment",
         own.level,
         today,
-        default_valid_until(competence, today),
+        derived_valid_until(today, competence.validity_months),
         own.evidence_note,
         own.evidence_url,
         user,

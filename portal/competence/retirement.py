@@ -56,18 +56,6 @@ def retires_before(profession_col, birth_col, moment, ages=None):
     return birth_col < cutoff
 
 
-def age_on(birth, day):
-    """Whole years of age on ``day``."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
-def retirement_date(birth, profession, ages):
-    """The day the person reaches their assumed leaving age."""
-    return add_years(birth, ages.get(profession, DEFAULT_AGE))
-
-
-
-
 # --- where an age comes from, and hr's settings ------------------------------
 
 SOURCE_DEFAULT = "default"

@@ -24,7 +24,7 @@ from ..extensions import db
 from ..org.models import Unit
 from ..org.views import unit_choices
 from ..org.visibility import led_unit_paths
-from ..pagination import paginate
+from ..pagination import paginate, requested_page
 from . import bp
 from .catalogue import (
     CODE_RE,
@@ -182,10 +182,6 @@ def _show_refusal(form, error):
         field.errors = list(field.errors) + [_problem_text(name, problem)]
 
 
-def _page_number():
-    return max(1, request.args.get("page", 1, type=int) or 1)
-
-
 def _is_hr():
     return current_user.has_role("hr")
 
@@ -205,7 +201,7 @@ def catalogue():
     kind = request.args.get("kind")
     kind = kind if kind in KINDS else None
     query = request.args.get("q", "").strip()[:200]
-    page = paginate(competences_stmt(area_id, kind, query), _page_number(), PER_PAGE)
+    page = paginate(competences_stmt(area_id, kind, query), requested_page(), PER_PAGE)
     groups = [(items[0].area, items) for items in (list(g) for _id, g in groupby(page.items, key=lambda c: c.area_id))]
     return render_template(
         "competence/catalogue.html",
@@ -318,7 +314,7 @@ def requirements():
         scope, paths = "mine", led_paths
     else:
         scope, paths = "all", None
-    page = paginate(requirements_stmt(paths), _page_number(), PER_PAGE)
+    page = paginate(requirements_stmt(paths), requested_page(), PER_PAGE)
     mine = {r.id for r in page.items if any(r.unit.path.startswith(p) for p in led_paths)}
     return render_template(
         "competence/requirements.html",

@@ -22,6 +22,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from .. import access
 from ..extensions import db
+from ..pagination import requested_page
 from . import bp
 from .profile import (
     MAX_URL_LENGTH,
@@ -119,7 +120,7 @@ def _apply_error(form, error):
 
 def _profile_for_page(person):
     """The profile of ``person`` for the current user (called from the template)."""
-    return load_profile(person, current_user, history_page=request.args.get("history_page", 1, type=int) or 1)
+    return load_profile(person, current_user, history_page=requested_page("history_page"))
 
 
 def _when(value):

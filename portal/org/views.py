@@ -8,20 +8,13 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import access
 from ..extensions import db
-from ..pagination import paginate
+from ..pagination import paginate, requested_page
 from . import bp
 from .models import Employee, Unit
 from .stats import employed_on, figures_by_unit, shown_count
 from .visibility import get_visible_employee, visible_employees, visible_units
 
 PER_PAGE = 50
-
-
-def _page_number():
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
 
 
 @bp.route("/employees")
@@ -48,7 +41,7 @@ def employees():
     if not show_former:
         stmt = stmt.where(employed_on(date.today()))
     stmt = stmt.order_by(Employee.last_name, Employee.first_name, Employee.id)
-    page = paginate(stmt, _page_number(), PER_PAGE)
+    page = paginate(stmt, requested_page(), PER_PAGE)
     return render_template(
         "org/employees.html",
         page=page,

@@ -12,8 +12,6 @@ from sqlalchemy.orm import contains_eager
 from ..extensions import db
 from .models import Employee, Unit
 
-STAFF_ROLES = ("hr", "leader")
-
 
 def led_unit_paths(user):
     """Return the tree paths of the units ``user`` leads."""
@@ -43,11 +41,6 @@ def employee_condition(user):
     if paths:
         conditions.append(under_paths(paths))
     return or_(*conditions) if conditions else false()
-
-
-def may_list_employees(user):
-    """Whether ``user`` may open employee lists at all (hr and leaders)."""
-    return user.has_role(*STAFF_ROLES)
 
 
 def visible_employees(user):

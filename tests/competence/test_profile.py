@@ -18,7 +18,7 @@ from portal.competence.models import (
     HeldCompetenceChange,
     Requirement,
 )
-from portal.competence.profile import add_months
+from portal.competence.catalogue import add_months
 from portal.extensions import db
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
