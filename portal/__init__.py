@@ -52,15 +52,29 @@ def _register_blueprints(app):
     from .competence import bp as competence_bp
     from .home import bp as home_bp
     from .org import bp as org_bp
+    from .plans import bp as plans_bp
 
-    for bp in (auth_bp, home_bp, org_bp, competence_bp, admin_bp, api_bp):
+    for bp in (auth_bp, home_bp, org_bp, competence_bp, plans_bp, admin_bp, api_bp):
         app.register_blueprint(bp)
+    _register_workflows(app)
+
+
+def _register_workflows(app):
+    """Load the workflow definitions for the areas that have workflow objects."""
+    from . import plans, workflow
+    from .notify import models as _outbox  # noqa: F401  (the outbox table must be known to migrations)
+    from .workflow import models as _history  # noqa: F401
+
+    workflow.init_app(app, plans.workflow_adapters())
+    plans.init_app(app)
 
 
 def _register_commands(app):
     """Attach the command-line commands documented in the contract."""
     from .competence import cli as competence_cli
+    from .notify import cli as notify_cli
     from .org import cli as org_cli
 
     org_cli.init_app(app)
     competence_cli.init_app(app)
+    notify_cli.init_app(app)

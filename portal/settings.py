@@ -28,6 +28,9 @@ def configure(app, overrides=None):
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         MAIL_SERVER=os.environ.get("MAIL_SERVER"),
         MAIL_PORT=int(os.environ.get("MAIL_PORT", "25")),
+        MAIL_FROM=os.environ.get("MAIL_FROM", "kompetanseportal@localhost"),
+        # Links in e-mails sent outside a request (commands, cron) start with this.
+        PORTAL_BASE_URL=os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )

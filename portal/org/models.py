@@ -78,6 +78,7 @@ class User(UserMixin, db.Model):
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(5))
+    email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     employee: Mapped[Employee | None] = relationship()

@@ -1,0 +1,112 @@
+"""E-mail notifications through an outbox (see ``models``).
+
+``enqueue`` writes a mail in the caller's transaction; ``send_pending`` sends
+what is waiting, after the commit. Both do nothing harmful when no mail
+server is configured: mails wait in the outbox until one is.
+"""
+import smtplib
+from datetime import datetime, timezone
+from email.message import EmailMessage
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import OutgoingMail
+
+MAX_ATTEMPTS = 20
+BATCH = 200
+
+
+def enqueue(to_address, subject, body, key=None):
+    """Queue one mail; with ``key``, a mail with the same key is never queued twice."""
+    if key and db.session.scalar(select(OutgoingMail.id).where(OutgoingMail.key == key)):
+        return None
+    mail = OutgoingMail(to_address=to_address, subject=str(subject)[:300], body=str(body), key=key)
+    db.session.add(mail)
+    return mail
+
+
+def enqueue_for(users, render, key=None):
+    """Queue a mail to each user with an address, written in their language by ``render(user)``.
+
+    ``render`` returns ``(subject, body)``; ``key`` (a function of the user)
+    keeps reminders from being sent twice.
+    """
+    default = current_app.config["PORTAL_DEFAULT_LOCALE"]
+    queued = 0
+    for user in users:
+        if not user.email or not user.active:
+            continue
+        with force_locale(user.locale or default):
+            subject, body = render(user)
+            subject, body = str(subject), str(body)
+        if enqueue(user.email, subject, body, key(user) if key else None) is not None:
+            queued += 1
+    return queued
+
+
+def send_pending(limit=BATCH):
+    """Send waiting mails; returns (sent, failed). Never raises for a mail server problem.
+
+    Each mail is committed as sent (or its failure noted) on its own, so a
+    crash halfway never sends one twice on the next run.
+    """
+    server = current_app.config.get("MAIL_SERVER")
+    if not server:
+        return 0, 0
+    pending = db.session.scalars(
+        select(OutgoingMail)
+        .where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_ATTEMPTS)
+        .order_by(OutgoingMail.id)
+        .limit(limit)
+    ).all()
+    if not pending:
+        return 0, 0
+    sent = failed = 0
+    try:
+        connection = smtplib.SMTP(server, current_app.config.get("MAIL_PORT", 25), timeout=10)
+    except (OSError, smtplib.SMTPException) as error:
+        _note_failure(pending, error)
+        return 0, len(pending)
+    with connection:
+        for mail in pending:
+            try:
+                connection.send_message(_message(mail))
+                mail.sent_at = datetime.now(timezone.utc)
+                sent += 1
+            except (OSError, smtplib.SMTPException) as error:
+                mail.attempts += 1
+                mail.last_error = str(error)[:500]
+                failed += 1
+            db.session.commit()
+    return sent, failed
+
+
+def send_after_commit():
+    """Try to send what the request queued; a failure is logged and left for the retry."""
+    try:
+        sent, failed = send_pending()
+        if failed:
+            current_app.logger.warning("mail: %d sent, %d failed (will retry)", sent, failed)
+    except Exception:  # noqa: BLE001  a mail problem must never fail the user's step
+        db.session.rollback()
+        current_app.logger.exception("mail: sending failed (will retry)")
+
+
+def _note_failure(mails, error):
+    current_app.logger.warning("mail server unreachable: %s", error)
+    for mail in mails:
+        mail.attempts += 1
+        mail.last_error = str(error)[:500]
+    db.session.commit()
+
+
+def _message(mail):
+    message = EmailMessage()
+    message["From"] = current_app.config.get("MAIL_FROM") or "kompetanseportal@localhost"
+    message["To"] = mail.to_address
+    message["Subject"] = mail.subject
+    message.set_content(mail.body)
+    return message

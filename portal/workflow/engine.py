@@ -1,0 +1,441 @@
+"""The generic workflow engine: start, edit, sign and fire on any workflow object.
+
+A workflow object is a row with ``id``, ``state`` and ``version`` columns whose
+domain registers a :class:`Adapter` (plans now, appraisals next). The engine
+never commits: the caller's database transaction is the unit of truth, so a
+failing guard, action or notification leaves nothing half-done, and
+``transitions`` (which does not undo a state change when a later callback
+fails) only ever touches a row the transaction will roll back on error.
+
+Versions make sign-offs and edits safe. Every edit and every transition
+raises ``version`` by one with a compare-and-swap ``UPDATE ... WHERE version =
+:seen``; when two people act on the same version, the database lets exactly
+one of them through and the other gets :class:`Conflict` (409). A sign-off is
+bound to the version it approved, so an edit afterwards voids it.
+"""
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..extensions import db
+from .definition import title_in
+from .models import DECISIONS, SignOff, WorkflowHistory
+
+CAPACITY_TITLES = {
+    "leader": _l("Leaders"),
+    "representative": _l("Union representatives"),
+    "politician": _l("Politicians"),
+    "hr": _l("Administration"),
+    "employee": _l("Employee"),
+}
+
+
+class WorkflowError(Exception):
+    """A refused workflow step: ``status`` for the API, a message for people, the field at fault."""
+
+    status = 409
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Conflict(WorkflowError):
+    """Someone else changed the object first, or it is in a state where this step does not apply."""
+
+    status = 409
+
+
+class Forbidden(WorkflowError):
+    """The caller may see the object but not take this step."""
+
+    status = 403
+
+
+class Invalid(WorkflowError):
+    """The request itself is incomplete (a missing comment, an unknown decision)."""
+
+    status = 422
+
+
+class NotFound(WorkflowError):
+    """No transition of that name exists in the workflow."""
+
+    status = 404
+
+
+class Adapter:
+    """What a domain tells the engine about its workflow objects.
+
+    Subclasses set the class attributes and may override the methods;
+    ``guards`` and ``actions`` map the names used in the definition file to
+    functions, so the file can only name checks and effects the code has.
+    """
+
+    object_type = ""
+    workflow = ""
+    model = None
+    parts = ()
+    capacities = ()
+    guards = {}
+    actions = {}
+
+    def holds_capacity(self, user, obj, capacity):
+        """Whether ``user`` may sign ``obj`` in ``capacity``; by default, holding the role of that name."""
+        return user.has_role(capacity)
+
+    def may_fire(self, user, obj, transition):
+        """Whether ``user`` may fire ``transition`` on ``obj``; by default, by role."""
+        return bool(user.roles & transition.roles)
+
+    def notify(self, obj, capacities, reason):
+        """Tell the people who can sign in ``capacities`` that ``obj`` waits for them (``reason``: entered/changed)."""
+
+
+def definitions():
+    """The checked definitions loaded at start-up, by workflow name."""
+    return current_app.extensions["workflows"]["definitions"]
+
+
+def adapter_for(obj):
+    """The adapter registered for ``obj``'s class."""
+    return current_app.extensions["workflows"]["adapters"][type(obj)]
+
+
+def definition_for(obj):
+    """The definition that governs ``obj``."""
+    return definitions()[adapter_for(obj).workflow]
+
+
+def state_title(obj, locale="nb", state=None):
+    """The title of ``state`` (``obj``'s own by default) in ``locale``."""
+    definition = definition_for(obj)
+    return title_in(definition.states[state or obj.state].title, locale)
+
+
+# --- changing an object ---------------------------------------------------------
+
+
+def start(obj, user, comment=""):
+    """Put a new object (already added to the session) in the initial state at version 1."""
+    definition = definition_for(obj)
+    obj.state = definition.initial
+    obj.version = 1
+    db.session.flush()
+    _history(obj, user, "create", "create", None, comment)
+    _notify(obj, definition.capacities_at(obj.state), "entered")
+
+
+def record_edit(obj, user, version, part, changes):
+    """Accept an edit of ``part`` on ``version``: raise the version and note ``changes`` in the history.
+
+    Call before changing anything. Approvals of the old version stop counting,
+    and the people who gave them are told that the object needs them again.
+    """
+    definition = definition_for(obj)
+    if not definition.editable(obj.state, part):
+        raise Conflict(_l("This cannot be changed at the current stage."))
+    voided = _approved_capacities(obj, obj.version)
+    _bump(obj, version)
+    _history(obj, user, "edit", "edit", obj.state, "", changes=list(changes))
+    if voided:
+        _notify(obj, voided, "changed")
+
+
+def sign(obj, user, capacity, decision, comment, version):
+    """Record ``user``'s ``decision`` in ``capacity`` on ``version`` of ``obj``."""
+    adapter, definition = adapter_for(obj), definition_for(obj)
+    if decision not in DECISIONS:
+        raise Invalid(_l("The decision must be approve or reject."), "decision")
+    if capacity not in definition.capacities_at(obj.state):
+        raise Conflict(_l("Nobody signs in that capacity at the current stage."), "capacity")
+    if not adapter.holds_capacity(user, obj, capacity):
+        raise Forbidden(_l("You cannot sign in that capacity."), "capacity")
+    _check_version(obj, version)
+    earlier = db.session.scalar(_signoffs_of(obj).where(SignOff.capacity == capacity, SignOff.version == version))
+    if earlier is not None:
+        raise Conflict(_l("Someone has already signed this version in that capacity."), "capacity")
+    _lock(obj, version)
+    db.session.add(
+        SignOff(
+            object_type=adapter.object_type,
+            object_id=obj.id,
+            capacity=capacity,
+            decision=decision,
+            comment=comment or "",
+            state=obj.state,
+            version=version,
+            user_id=user.id,
+            username=user.username,
+        )
+    )
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise Conflict(_l("Someone has already signed this version in that capacity.")) from None
+    _history(obj, user, "signoff", decision, obj.state, comment, capacity=capacity)
+
+
+def fire(obj, user, name, comment, version):
+    """Fire transition ``name`` on ``obj``; returns what the transition's actions made (or ``None``)."""
+    adapter, definition = adapter_for(obj), definition_for(obj)
+    if name not in definition.transition_names:
+        raise NotFound(_l("There is no such step."))
+    transition = definition.transition(name, obj.state)
+    if transition is None:
+        named = [t for t in definition.transitions if t.name == name]
+        if not any(adapter.may_fire(user, obj, t) for t in named):
+            raise Forbidden(_l("You may not take this step."))
+        raise Conflict(_l("This step cannot be taken from the current stage."))
+    if not adapter.may_fire(user, obj, transition):
+        raise Forbidden(_l("You may not take this step."))
+    _check_version(obj, version)
+    if transition.comment_required and not (comment or "").strip():
+        raise Invalid(_l("Write a comment explaining why."), "comment")
+    problems = blockers(obj, transition, _current_signoffs(obj))
+    if problems:
+        raise Conflict("; ".join(str(p) for p in problems))
+    source = obj.state
+    _bump(obj, version)
+    definition.machine.events[name].trigger(obj, cleared=True)
+    _history(obj, user, "transition", name, source, comment)
+    made = None
+    for action in transition.actions:
+        made = adapter.actions[action](obj, user, comment) or made
+    if obj.state != source:
+        _notify(obj, definition.capacities_at(obj.state), "entered")
+    return made
+
+
+def check_current(obj, version):
+    """Refuse ``version`` unless it is the one stored (a no-op change still proves the caller was current)."""
+    _check_version(obj, version)
+
+
+# --- reading the state of things ------------------------------------------------
+
+
+@dataclass
+class CapacityStatus:
+    """Where one capacity stands at the current stage."""
+
+    capacity: str
+    title: str
+    current: SignOff | None = None  # decision on the current version
+    earlier: SignOff | None = None  # latest decision on an older version of this stage
+    changes: list = field(default_factory=list)  # edits since ``earlier``
+
+    @property
+    def approved(self):
+        return self.current is not None and self.current.decision == "approve"
+
+    @property
+    def voided(self):
+        """An approval given for an older version, no longer counted."""
+        return self.current is None and self.earlier is not None and self.earlier.decision == "approve"
+
+
+@dataclass
+class Status:
+    """Everything a page or the API shows about an object's workflow for one user."""
+
+    state: str
+    version: int
+    capacities: list
+    transitions: list  # (transition, problems, may_fire)
+    may_sign: list
+
+    @property
+    def required_signoffs(self):
+        return [c.capacity for c in self.capacities if not c.approved]
+
+    @property
+    def allowed_transitions(self):
+        return [t.name for t, problems, allowed in self.transitions if allowed and not problems]
+
+
+def status(obj, user):
+    """The stage's sign-offs, which steps ``user`` may take and what blocks the others."""
+    adapter, definition = adapter_for(obj), definition_for(obj)
+    current = _current_signoffs(obj)
+    capacities = _capacity_panel(obj, definition.capacities_at(obj.state), current)
+    steps = [
+        (t, blockers(obj, t, current), adapter.may_fire(user, obj, t)) for t in definition.transitions_from(obj.state)
+    ]
+    may_sign = [
+        c.capacity for c in capacities if c.current is None and adapter.holds_capacity(user, obj, c.capacity)
+    ]
+    return Status(obj.state, obj.version, capacities, steps, may_sign)
+
+
+def blockers(obj, transition, current):
+    """Why ``transition`` cannot fire now (empty when it can); ``current`` are the current version's sign-offs."""
+    adapter = adapter_for(obj)
+    decided = {s.capacity: s.decision for s in current}
+    problems = []
+    for capacity in transition.signoffs:
+        if decided.get(capacity) == "reject":
+            problems.append(_l("%(who)s rejected this version", who=CAPACITY_TITLES.get(capacity, capacity)))
+        elif decided.get(capacity) != "approve":
+            problems.append(_l("Waiting for approval from %(who)s", who=CAPACITY_TITLES.get(capacity, capacity)))
+    for guard in transition.guards:
+        problem = adapter.guards[guard](obj)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def history(obj):
+    """Every recorded step of ``obj``, oldest first."""
+    adapter = adapter_for(obj)
+    return db.session.scalars(
+        select(WorkflowHistory)
+        .where(WorkflowHistory.object_type == adapter.object_type, WorkflowHistory.object_id == obj.id)
+        .order_by(WorkflowHistory.id)
+    ).all()
+
+
+def all_signoffs(obj):
+    """Every sign-off ever given on ``obj``, oldest first."""
+    return db.session.scalars(_signoffs_of(obj).order_by(SignOff.id)).all()
+
+
+# --- internals ---------------------------------------------------------------------
+
+
+def _signoffs_of(obj):
+    adapter = adapter_for(obj)
+    return select(SignOff).where(SignOff.object_type == adapter.object_type, SignOff.object_id == obj.id)
+
+
+def _current_signoffs(obj):
+    return db.session.scalars(_signoffs_of(obj).where(SignOff.version == obj.version)).all()
+
+
+def _approved_capacities(obj, version):
+    rows = db.session.scalars(
+        select(SignOff.capacity).where(
+            SignOff.object_type == adapter_for(obj).object_type,
+            SignOff.object_id == obj.id,
+            SignOff.version == version,
+            SignOff.decision == "approve",
+        )
+    ).all()
+    return tuple(rows)
+
+
+def _capacity_panel(obj, capacities, current):
+    """Per capacity: the decision on this version, or the last one given earlier in this stage and what changed since."""
+    if not capacities:
+        return []
+    entered = _stage_entered_version(obj)
+    earlier_rows = db.session.scalars(
+        _signoffs_of(obj)
+        .where(SignOff.version >= entered, SignOff.version < obj.version, SignOff.state == obj.state)
+        .order_by(SignOff.version.desc())
+    ).all()
+    edits = _edits_since(obj, min((s.version for s in earlier_rows), default=obj.version))
+    by_capacity = {s.capacity: s for s in current}
+    panel = []
+    for capacity in capacities:
+        earlier = next((s for s in earlier_rows if s.capacity == capacity), None)
+        changes = [c for e in edits if earlier and e.version > earlier.version for c in (e.changes or [])]
+        panel.append(
+            CapacityStatus(capacity, str(CAPACITY_TITLES.get(capacity, capacity)), by_capacity.get(capacity), earlier, changes)
+        )
+    return panel
+
+
+def _stage_entered_version(obj):
+    adapter = adapter_for(obj)
+    return (
+        db.session.scalar(
+            select(WorkflowHistory.version)
+            .where(
+                WorkflowHistory.object_type == adapter.object_type,
+                WorkflowHistory.object_id == obj.id,
+                WorkflowHistory.kind.in_(("create", "transition")),
+            )
+            .order_by(WorkflowHistory.id.desc())
+            .limit(1)
+        )
+        or 1
+    )
+
+
+def _edits_since(obj, version):
+    adapter = adapter_for(obj)
+    return db.session.scalars(
+        select(WorkflowHistory)
+        .where(
+            WorkflowHistory.object_type == adapter.object_type,
+            WorkflowHistory.object_id == obj.id,
+            WorkflowHistory.kind == "edit",
+            WorkflowHistory.version > version,
+        )
+        .order_by(WorkflowHistory.id)
+    ).all()
+
+
+def _check_version(obj, version):
+    if version is None or isinstance(version, bool) or not isinstance(version, int):
+        raise Invalid(_l("The version you read is missing."), "version")
+    if version != obj.version:
+        raise Conflict(_l("Someone else changed this in the meantime. Load it again and repeat your change."), "version")
+
+
+def _bump(obj, version):
+    """Raise the version from ``version`` by one, or fail if someone else got there first."""
+    _check_version(obj, version)
+    _compare_and_set(obj, version, version + 1)
+    set_committed_value(obj, "version", version + 1)
+
+
+def _lock(obj, version):
+    """Hold the row at ``version`` until commit, so an edit cannot slip in under a sign-off."""
+    _compare_and_set(obj, version, version)
+
+
+def _compare_and_set(obj, seen, new):
+    model = type(obj)
+    try:
+        result = db.session.execute(
+            update(model).where(model.id == obj.id, model.version == seen).values(version=new),
+            execution_options={"synchronize_session": False},
+        )
+    except OperationalError as error:
+        # SQLite refuses the second of two writers outright ("database is locked").
+        if "locked" in str(error).lower():
+            raise Conflict(_l("Someone else changed this in the meantime. Load it again and repeat your change.")) from None
+        raise
+    if result.rowcount != 1:
+        raise Conflict(_l("Someone else changed this in the meantime. Load it again and repeat your change."), "version")
+
+
+def _history(obj, user, kind, transition, source, comment, changes=None, capacity=None):
+    adapter = adapter_for(obj)
+    db.session.add(
+        WorkflowHistory(
+            object_type=adapter.object_type,
+            object_id=obj.id,
+            kind=kind,
+            transition=f"{transition}:{capacity}" if capacity else transition,
+            from_state=source,
+            to_state=obj.state,
+            version=obj.version,
+            user_id=getattr(user, "id", None),
+            username=getattr(user, "username", "system"),
+            comment=comment or "",
+            changes=changes,
+        )
+    )
+
+
+def _notify(obj, capacities, reason):
+    if capacities:
+        adapter_for(obj).notify(obj, tuple(capacities), reason)
