@@ -136,6 +136,7 @@ def add_goal(plan, data, user, version):
     engine.record_edit(plan, user, version, "goals", [{"what": "goal", "action": "added", "title": values["title"]}])
     _assign(goal, values)
     goal.plan = plan
+    db.session.add(goal)
     db.session.flush()
     return goal
 
@@ -273,6 +274,7 @@ def add_measure(plan, data, user, version):
     engine.record_edit(plan, user, version, "measures", [{"what": "measure", "action": "added", "title": values["title"]}])
     _assign(measure, values)
     measure.plan = plan
+    db.session.add(measure)
     db.session.flush()
     return measure
 
@@ -306,6 +308,7 @@ def add_note(plan, measure, text, user, version):
     engine.record_edit(plan, user, version, "progress", [{"what": "note", "title": measure.title}])
     note = MeasureNote(text=value, user_id=user.id, username=user.username)
     note.measure = measure
+    db.session.add(note)
     return note
 
 
