@@ -31,6 +31,7 @@ NAVIGATION = (
     ("competence.requirements", _l("Requirements"), ()),
     ("competence.gaps", _l("Gaps"), ("hr", "leader", "politician", "representative")),
     ("competence.workforce_page", _l("Workforce"), ("hr", "leader", "politician", "representative")),
+    ("plans.plans", _l("Plans"), ()),
     ("admin.users", _l("Administration"), ("admin",)),
 )
 

@@ -1,7 +1,7 @@
 """Forms for managing users and roles."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -24,6 +24,21 @@ class NewUserForm(FlaskForm):
         validators=[DataRequired(), Length(min=8, message=_l("Use at least 8 characters."))],
     )
     employee_number = StringField(_l("Employee number (optional)"), validators=[Optional(), Length(max=32)])
+    email = EmailField(
+        _l("E-mail address (optional)"),
+        validators=[Optional()],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+
+class EmailForm(FlaskForm):
+    """Where the user's notifications go; empty removes the address."""
+
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[Optional()],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
 
 
 class RoleForm(FlaskForm):

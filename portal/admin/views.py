@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from .. import access
 from ..extensions import db
-from ..org.accounts import AccountError, create_user, find_employee, grant_role
+from ..org.accounts import AccountError, create_user, find_employee, grant_role, set_email
 from ..org.models import RoleAssignment, Unit, User
 from ..org.views import unit_choices
 from ..pagination import paginate, requested_page
 from . import bp
-from .forms import ROLE_LABELS, NewUserForm, PasswordForm, RoleForm
+from .forms import ROLE_LABELS, EmailForm, NewUserForm, PasswordForm, RoleForm
 
 PER_PAGE = 50
 
@@ -37,7 +37,7 @@ def new_user():
     if form.validate_on_submit():
         try:
             employee = find_employee(form.employee_number.data.strip()) if form.employee_number.data else None
-            user = create_user(form.username.data, form.password.data, employee)
+            user = create_user(form.username.data, form.password.data, employee, email=form.email.data)
             if employee is not None:
                 grant_role(user, "employee")
             db.session.commit()
@@ -54,17 +54,40 @@ def new_user():
 @bp.route("/users/<int:user_id>", methods=["GET"])
 @access.allow("admin")
 def user(user_id):
-    """One account: its roles, status and password."""
-    account = _get_user(user_id)
-    role_form = RoleForm()
+    """One account: its roles, status, e-mail address and password."""
+    return _user_page(_get_user(user_id))
+
+
+def _user_page(account, email_form=None, status=200):
+    role_form = RoleForm(formdata=None)
     role_form.unit_id.choices = [SelectChoice(0, "—")] + unit_choices()
     return render_template(
         "admin/user.html",
         account=account,
         role_form=role_form,
-        password_form=PasswordForm(),
+        email_form=email_form or EmailForm(formdata=None, email=account.email),
+        password_form=PasswordForm(formdata=None),
         role_labels=ROLE_LABELS,
-    )
+    ), status
+
+
+@bp.route("/users/<int:user_id>/email", methods=["POST"])
+@access.allow("admin")
+def set_user_email(user_id):
+    """Set, change or remove the address the account's notifications go to."""
+    account = _get_user(user_id)
+    form = EmailForm()
+    if form.validate_on_submit():
+        try:
+            address = set_email(account, form.email.data)
+            db.session.commit()
+        except AccountError as error:
+            db.session.rollback()
+            form.email.errors.append(_account_message(error))
+        else:
+            flash(_("The e-mail address was saved.") if address else _("The e-mail address was removed."), "info")
+            return redirect(url_for("admin.user", user_id=account.id))
+    return _user_page(account, email_form=form, status=422)
 
 
 @bp.route("/users/<int:user_id>/roles", methods=["POST"])
@@ -149,5 +172,6 @@ def _account_message(error):
         "employee_number": _("No employee has that number, or the employee already has a user."),
         "unit": _("Choose the unit the leader leads."),
         "role": _("Unknown role."),
+        "email": _("Write a whole e-mail address, such as kari.nordmann@kommune.no."),
     }
     return messages.get(error.field, str(error))

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import catalogue, gaps, views, workforce  # noqa: E402,F401
+from . import catalogue, gaps, plans, views, workforce  # noqa: E402,F401

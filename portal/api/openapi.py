@@ -297,9 +297,9 @@ def openapi_document(base_path):
 
 def _area_parts(name):
     """Collect the paths or schemas each area's API module describes beside its views."""
-    from . import catalogue, gaps, workforce
+    from . import catalogue, gaps, plans_openapi, workforce
 
     merged = {}
-    for module in (catalogue, gaps, workforce):
+    for module in (catalogue, gaps, plans_openapi, workforce):
         merged.update(getattr(module, name))
     return merged

@@ -7,6 +7,7 @@ server is configured: mails wait in the outbox until one is.
 import smtplib
 from datetime import datetime, timezone
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 
 from flask import current_app
 from flask_babel import force_locale
@@ -17,6 +18,8 @@ from .models import OutgoingMail
 
 MAX_ATTEMPTS = 20
 BATCH = 200
+TIMEOUT = 10  # seconds; the command run by cron can afford to wait for a slow server
+AFTER_COMMIT_TIMEOUT = 3  # a person is waiting for the page: give up sooner, cron retries
 
 
 def enqueue(to_address, subject, body, key=None):
@@ -47,26 +50,25 @@ def enqueue_for(users, render, key=None):
     return queued
 
 
-def send_pending(limit=BATCH):
+def send_pending(limit=BATCH, fresh_only=False, timeout=TIMEOUT):
     """Send waiting mails; returns (sent, failed). Never raises for a mail server problem.
 
     Each mail is committed as sent (or its failure noted) on its own, so a
-    crash halfway never sends one twice on the next run.
+    crash halfway never sends one twice on the next run. ``fresh_only``
+    leaves mails that failed before to the retry.
     """
     server = current_app.config.get("MAIL_SERVER")
     if not server:
         return 0, 0
-    pending = db.session.scalars(
-        select(OutgoingMail)
-        .where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_ATTEMPTS)
-        .order_by(OutgoingMail.id)
-        .limit(limit)
-    ).all()
+    stmt = select(OutgoingMail).where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_ATTEMPTS)
+    if fresh_only:
+        stmt = stmt.where(OutgoingMail.attempts == 0)
+    pending = db.session.scalars(stmt.order_by(OutgoingMail.id).limit(limit)).all()
     if not pending:
         return 0, 0
     sent = failed = 0
     try:
-        connection = smtplib.SMTP(server, current_app.config.get("MAIL_PORT", 25), timeout=10)
+        connection = smtplib.SMTP(server, current_app.config.get("MAIL_PORT", 25), timeout=timeout)
     except (OSError, smtplib.SMTPException) as error:
         _note_failure(pending, error)
         return 0, len(pending)
@@ -85,9 +87,17 @@ def send_pending(limit=BATCH):
 
 
 def send_after_commit():
-    """Try to send what the request queued; a failure is logged and left for the retry."""
+    """Try to send what the request queued; a failure is logged and left for the retry.
+
+    Only new mails, with a short timeout, so a mail server that is down
+    delays the page by seconds at most, once; when sending works, mails that
+    failed earlier go along too.
+    """
     try:
-        sent, failed = send_pending()
+        sent, failed = send_pending(fresh_only=True, timeout=AFTER_COMMIT_TIMEOUT)
+        if sent and not failed:
+            more, failed = send_pending(timeout=AFTER_COMMIT_TIMEOUT)
+            sent += more
         if failed:
             current_app.logger.warning("mail: %d sent, %d failed (will retry)", sent, failed)
     except Exception:  # noqa: BLE001  a mail problem must never fail the user's step
@@ -104,9 +114,13 @@ def _note_failure(mails, error):
 
 
 def _message(mail):
+    sender = current_app.config.get("MAIL_FROM") or "kompetanseportal@localhost"
     message = EmailMessage()
-    message["From"] = current_app.config.get("MAIL_FROM") or "kompetanseportal@localhost"
+    message["From"] = sender
     message["To"] = mail.to_address
     message["Subject"] = mail.subject
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(f"outbox{mail.id}", domain=sender.rpartition("@")[2] or "localhost")
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: out-of-office replies stay away
     message.set_content(mail.body)
     return message

@@ -1,6 +1,7 @@
 """``flask --app portal send-notifications``: send mails waiting in the outbox (for cron)."""
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from . import send_pending
 
@@ -11,6 +12,7 @@ def init_app(app):
 
 
 @click.command("send-notifications")
+@with_appcontext
 def send_notifications():
     """Send e-mails that wait in the outbox, retrying those that failed before."""
     if not current_app.config.get("MAIL_SERVER"):

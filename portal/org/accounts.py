@@ -1,9 +1,17 @@
 """Creating users and granting roles: shared by the admin pages and the CLI."""
+import re
+
 from sqlalchemy import select
 
 from ..access import ROLES
 from ..extensions import db
 from .models import Employee, RoleAssignment, Unit, User
+
+
+EMAIL_MAX = 254
+# One address, nothing that could smuggle a second recipient or a header into a mail:
+# no blanks, commas, semicolons, angle brackets or quotes; a domain with a dot.
+EMAIL = re.compile(r"[^@\s,;<>\"'()\[\]\\]{1,64}@(?:[^@\s,;<>\"'()\[\]\\.]+\.)+[^@\s,;<>\"'()\[\]\\.]{2,}")
 
 
 class AccountError(ValueError):
@@ -30,8 +38,28 @@ def find_unit(code):
     return unit
 
 
-def create_user(username, password, employee=None):
-    """Add a new active user; the caller commits."""
+def clean_email(address):
+    """The address as stored (trimmed, domain in lower case), ``None`` for a blank one, or an AccountError."""
+    address = (address or "").strip()
+    if not address:
+        return None
+    # ASCII only: an address with "ø" needs SMTPUTF8, which many mail servers refuse, so mail would never arrive.
+    if len(address) > EMAIL_MAX or not (address.isascii() and address.isprintable()) or not EMAIL.fullmatch(address):
+        raise AccountError("email", f"{address[:60]!r} is not an e-mail address")
+    local, domain = address.rsplit("@", 1)
+    if local.startswith(".") or local.endswith(".") or ".." in local or domain.startswith("-"):
+        raise AccountError("email", f"{address[:60]!r} is not an e-mail address")
+    return f"{local}@{domain.lower()}"
+
+
+def set_email(user, address):
+    """Give ``user`` the e-mail address notifications go to (blank removes it); the caller commits."""
+    user.email = clean_email(address)
+    return user.email
+
+
+def create_user(username, password, employee=None, email=None):
+    """Add a new active user, with the e-mail address notifications go to if given; the caller commits."""
     username = username.strip()
     if not username:
         raise AccountError("username", "a user name is required")
@@ -43,7 +71,7 @@ def create_user(username, password, employee=None):
         raise AccountError("password", "the password must have at least 8 characters")
     if employee is not None and db.session.scalars(select(User.id).where(User.employee_id == employee.id)).first():
         raise AccountError("employee_number", f"employee {employee.employee_number} already has a user")
-    user = User(username=username, employee=employee)
+    user = User(username=username, employee=employee, email=clean_email(email))
     user.set_password(password)
     db.session.add(user)
     return user

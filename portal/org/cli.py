@@ -28,6 +28,8 @@ def demo_command(employees, seed, password):
         f"Competences: {result.competences} in the catalogue, {result.held_competences} held, "
         f"{result.requirements} unit requirements."
     )
+    if result.plans is not None:
+        click.echo(f"Competence plans: {result.plans.describe()}.")
     click.echo("Demo log-ins (user name / password):")
     for username, role in result.users:
         click.echo(f"  {username:<15} {result.password}   ({role})")
@@ -58,6 +60,8 @@ def seed_if_empty_command():
         stored.write_text(password)
         stored.chmod(0o600)
         click.echo(f"Eksempel kommune: {result.units} units, {result.employees} employees.")
+        if result.plans is not None:
+            click.echo(f"Competence plans: {result.plans.describe()}.")
     if not stored.exists():
         click.echo("The database already has users; demo passwords were printed when it was filled.")
         return
@@ -144,25 +148,31 @@ import_employees_command = import_command(
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Role to give (repeatable).")
 @click.option("--unit", "unit_code", default=None, help="Code of the unit a leader leads.")
 @click.option("--employee-number", default=None, help="Link the user to this employee.")
+@click.option("--email", default=None, help="E-mail address for notifications (plans waiting for a signature).")
 @with_appcontext
-def create_user_command(username, roles, unit_code, employee_number):
+def create_user_command(username, roles, unit_code, employee_number, email):
     """Create a user; the password comes from PORTAL_PASSWORD or a prompt."""
-    from .accounts import AccountError, create_user, find_employee, find_unit, grant_role
+    from .accounts import AccountError, clean_email, create_user, find_employee, find_unit, grant_role
 
+    try:
+        clean_email(email)  # refuse a bad address before asking for a password
+    except AccountError as error:
+        raise click.ClickException(f"{error.field}: {error}") from None
     password = os.environ.get("PORTAL_PASSWORD") or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True
     )
     try:
         employee = find_employee(employee_number) if employee_number else None
         unit = find_unit(unit_code) if unit_code else None
-        user = create_user(username, password, employee)
+        user = create_user(username, password, employee, email=email)
         for role in roles:
             grant_role(user, role, unit)
         db.session.commit()
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(f"{error.field}: {error}") from None
-    click.echo(f"Created user {username} with roles {', '.join(roles)}.")
+    mail = f" and e-mail {user.email}" if user.email else ""
+    click.echo(f"Created user {username} with roles {', '.join(roles)}{mail}.")
 
 
 def init_app(app):

@@ -31,6 +31,7 @@ from .accounts import grant_role
 from .models import Employee, Unit, User
 
 REFERENCE_DATE = date(2026, 11, 1)
+DEMO_MAIL_DOMAIN = "eksempel-kommune.no"
 FIRST_EMPLOYEE_NUMBER = 100001
 CHUNK = 5000
 PROGRESS_FROM = 5000
@@ -52,6 +53,7 @@ class DemoResult:
     competences: int = 0
     held_competences: int = 0
     requirements: int = 0
+    plans: object = None  # portal.plans.demo.PlanCounts
 
 
 # --- The municipality's shape ----------------------------------------------
@@ -246,20 +248,22 @@ def generate(employees=400, seed=2026, password=None, echo=None):
     people = plan_employees(rng, units, employees)
     team = next(u for u in units if u.kind and u.kind.code == "HJT" and u.depth == 1)
     picks = _pick_demo_people(people, units, team)
-    from ..competence.demo import add_demo_competences  # imported here: it builds on this module
+    from ..competence.demo import add_demo_competences  # imported here: they build on this module
+    from ..plans.demo import add_demo_plans
 
     try:
         unit_ids = _insert_units(units)
         _insert_employees(people, unit_ids, echo)
         users = _create_users(picks, team, unit_ids, password)
         competence = add_demo_competences(seed, units, people, unit_ids, picks, echo)
+        plans = add_demo_plans(seed, units, people, unit_ids, team)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return DemoResult(units=len(units), employees=len(people), users=users, password=password,
                       competences=competence.competences, held_competences=competence.held_competences,
-                      requirements=competence.requirements)
+                      requirements=competence.requirements, plans=plans)
 
 
 def _check_empty():
@@ -559,7 +563,8 @@ def _employee_row(person, unit_ids):
 def _create_users(picks, team, unit_ids, password):
     """The six demo users; ``leader`` leads the home-care unit ``team`` that ``employee`` works in.
 
-    The password is hashed once for all six: scrypt is slow on purpose.
+    The password is hashed once for all six: scrypt is slow on purpose. Each
+    gets ``<username>@eksempel-kommune.no`` for notifications.
     """
     numbers = [p["employee_number"] for p in picks.values() if p]
     employee_ids = dict(db.session.execute(
@@ -577,7 +582,7 @@ def _create_users(picks, team, unit_ids, password):
         ("politician", ["politician"], "politician"),
     ):
         person = picks.get(username)
-        user = User(username=username, password_hash=password_hash,
+        user = User(username=username, password_hash=password_hash, email=f"{username}@{DEMO_MAIL_DOMAIN}",
                     employee_id=employee_ids[person["employee_number"]] if person else None)
         db.session.add(user)
         for role in roles:

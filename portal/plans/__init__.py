@@ -3,7 +3,7 @@ from flask import Blueprint
 
 bp = Blueprint("plans", __name__)
 
-from . import models, views  # noqa: E402,F401  (models: the tables must be known to migrations)
+from . import models, views, views_content  # noqa: E402,F401  (models: the tables must be known to migrations)
 
 
 def init_app(app):

@@ -1,8 +1,6 @@
 """Starting the next planning cycle from a closed plan."""
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l  # noqa: F401
-
 from ..extensions import db
 from ..workflow import engine
 from .models import Goal, Plan
@@ -15,6 +13,7 @@ CARRIED = (
 
 def successor(plan, user, comment):
     """A new plan in the purpose stage that carries over every goal not reached."""
+    goals = list(plan.goals)  # read before the new plan joins the session: it has no state yet
     length = (plan.period_end - plan.period_start) if plan.period_start and plan.period_end else None
     start = plan.period_end + timedelta(days=1) if plan.period_end else None
     new = Plan(
@@ -30,7 +29,7 @@ def successor(plan, user, comment):
         created_by_id=user.id,
     )
     db.session.add(new)
-    for goal in plan.goals:
+    for goal in goals:
         if goal.verdict != "reached":
             copy = Goal(plan=new, carried_from_id=goal.id, **{name: getattr(goal, name) for name in CARRIED})
             db.session.add(copy)

@@ -88,7 +88,8 @@ class Reader:
                 self.problems[name] = _l("Fill in a number.")
             return None
         if isinstance(value, str) and value.strip().lstrip("-").isdigit() and value.strip().isascii():
-            value = int(value.strip())
+            # Longer than any allowed value; int() would also refuse past 4,300 digits.
+            value = int(value.strip()) if len(value.strip()) <= 18 else maximum + 1
         if isinstance(value, bool) or not isinstance(value, int):
             self.problems[name] = _l("Must be a whole number.")
             return None

@@ -19,6 +19,13 @@ from transitions import Machine
 from ..access import ROLES
 
 LANGUAGES = ("nb", "nn", "en")
+# The keys each table may have: a misspelt one (``editible``) would otherwise be silently ignored.
+KEYS = {
+    "file": {"workflow", "states", "transitions"},
+    "workflow": {"name", "initial", "title"},
+    "state": {"title", "editable"},
+    "transition": {"name", "source", "dest", "roles", "guards", "signoffs", "comment_required", "actions", "title"},
+}
 
 
 class DefinitionError(Exception):
@@ -131,13 +138,20 @@ def load(path, known):
 
 
 def _parse(data, known):
+    _only(data, "file", "the file")
     head = data.get("workflow")
     if not isinstance(head, dict) or not isinstance(head.get("name"), str):
         raise DefinitionError("[workflow] with a name is missing")
+    _only(head, "workflow", "[workflow]")
     if head["name"] not in known:
         raise DefinitionError(f"no code handles workflow {head['name']!r} (known: {', '.join(sorted(known))})")
+    if not isinstance(head.get("initial"), str):
+        raise DefinitionError("[workflow] needs the name of its initial state")
     states = {}
     for name, spec in _table(data, "states").items():
+        if not isinstance(spec, dict):
+            raise DefinitionError(f"state {name!r} must be a table ([states.{name}])")
+        _only(spec, "state", f"state {name!r}")
         states[name] = State(name, _titles(spec, f"state {name!r}"), frozenset(_names(spec, "editable", name)))
     transitions = [_transition(i, spec) for i, spec in enumerate(_list(data, "transitions"))]
     return Definition(head["name"], _titles(head, "[workflow]"), head.get("initial"), states, transitions)
@@ -148,11 +162,16 @@ def _transition(index, spec):
         raise DefinitionError(f"transition #{index + 1} has no name")
     name = spec["name"]
     where = f"transition {name!r}"
+    _only(spec, "transition", where)
     if not isinstance(spec.get("dest"), str):
         raise DefinitionError(f"{where} has no dest")
     sources = _names(spec, "source", where)
     if not sources:
         raise DefinitionError(f"{where} has no source")
+    if not _names(spec, "roles", where):
+        raise DefinitionError(f"{where}: roles must name who may fire it")
+    if not isinstance(spec.get("comment_required", False), bool):
+        raise DefinitionError(f"{where}: comment_required must be true or false")
     return Transition(
         name=name,
         sources=tuple(sources),
@@ -164,6 +183,12 @@ def _transition(index, spec):
         comment_required=bool(spec.get("comment_required", False)),
         actions=tuple(_names(spec, "actions", where)),
     )
+
+
+def _only(table, kind, where):
+    unknown = sorted(set(table) - KEYS[kind])
+    if unknown:
+        raise DefinitionError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(KEYS[kind]))})")
 
 
 def _table(data, key):

@@ -16,6 +16,7 @@ bound to the version it approved, so an edit afterwards voids it.
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -32,6 +33,7 @@ CAPACITY_TITLES = {
     "hr": _l("Administration"),
     "employee": _l("Employee"),
 }
+COMMENT_MAX = 5000
 
 
 class WorkflowError(Exception):
@@ -152,10 +154,11 @@ def sign(obj, user, capacity, decision, comment, version):
     adapter, definition = adapter_for(obj), definition_for(obj)
     if decision not in DECISIONS:
         raise Invalid(_l("The decision must be approve or reject."), "decision")
-    if capacity not in definition.capacities_at(obj.state):
-        raise Conflict(_l("Nobody signs in that capacity at the current stage."), "capacity")
+    comment = _comment(comment)
     if not adapter.holds_capacity(user, obj, capacity):
         raise Forbidden(_l("You cannot sign in that capacity."), "capacity")
+    if capacity not in definition.capacities_at(obj.state):
+        raise Conflict(_l("Nobody signs in that capacity at the current stage."), "capacity")
     _check_version(obj, version)
     earlier = db.session.scalar(_signoffs_of(obj).where(SignOff.capacity == capacity, SignOff.version == version))
     if earlier is not None:
@@ -195,14 +198,18 @@ def fire(obj, user, name, comment, version):
     if not adapter.may_fire(user, obj, transition):
         raise Forbidden(_l("You may not take this step."))
     _check_version(obj, version)
-    if transition.comment_required and not (comment or "").strip():
+    comment = _comment(comment)
+    if transition.comment_required and not comment:
         raise Invalid(_l("Write a comment explaining why."), "comment")
     problems = blockers(obj, transition, _current_signoffs(obj))
     if problems:
-        raise Conflict("; ".join(str(p) for p in problems))
+        raise Conflict(_joined(problems))
     source = obj.state
     _bump(obj, version)
-    definition.machine.events[name].trigger(obj, cleared=True)
+    if not definition.machine.events[name].trigger(obj, cleared=True):
+        # Cannot happen while the checks above mirror the machine; if it does, refuse rather than
+        # record a step that did not move (the caller rolls the raised version back).
+        raise Conflict(_l("This step cannot be taken from the current stage."))
     _history(obj, user, "transition", name, source, comment)
     made = None
     for action in transition.actions:
@@ -380,6 +387,22 @@ def _edits_since(obj, version):
         )
         .order_by(WorkflowHistory.id)
     ).all()
+
+
+def _comment(comment):
+    """A comment as stored: text without surrounding blanks; anything else is refused."""
+    if comment is None:
+        return ""
+    if not isinstance(comment, str) or "\x00" in comment:
+        raise Invalid(_l("The comment must be text."), "comment")
+    if len(comment) > COMMENT_MAX:
+        raise Invalid(_l("The comment can have at most %(max)d characters.", max=COMMENT_MAX), "comment")
+    return comment.strip()
+
+
+def _joined(problems):
+    """The problems as one message, still in whatever language it is shown in later (the API's is English)."""
+    return LazyString(lambda: "; ".join(str(p) for p in problems))
 
 
 def _check_version(obj, version):

@@ -1,0 +1,1 @@
+"""E-mail notifications: the outbox, sending after commit, retries, and the addresses they go to."""
