@@ -349,7 +349,7 @@ def purpose_figures(plan, user):
     turnover.sort(key=lambda r: (r["rate"] is None, -(r["rate"] or 0), r["profession"]))
     gaps = None
     if detailed:
-        rows = requirement_gaps([path] if path else None, HORIZON)
+        rows = _gaps_under(path)
         gaps = {
             "requirements": len(rows),
             "now": sum(r.gap_now for r in rows),
@@ -369,6 +369,21 @@ def purpose_figures(plan, user):
         "gaps": gaps,
         "today": raw.today,
     }
+
+
+def _gaps_under(path):
+    """Gap rows for requirements on units under ``path`` (all when None).
+
+    Computed for the whole municipality and then narrowed: on SQLite the
+    aggregate restricted to one large subtree is planned badly (3 s instead of
+    0.3 s at 50,000 employees; see issue 8), while the full one is quick on
+    both databases.
+    """
+    rows = requirement_gaps(None, HORIZON)
+    if path is None:
+        return rows
+    inside = set(db.session.scalars(select(Unit.id).where(Unit.path.startswith(path, autoescape=True))))
+    return [r for r in rows if r.unit_id in inside]
 
 
 # --- history and what changed ----------------------------------------------------------
