@@ -50,27 +50,32 @@ def _register_blueprints(app):
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .competence import bp as competence_bp
+    from .appraisals import bp as appraisals_bp
     from .home import bp as home_bp
+    from .learning import bp as learning_bp
     from .org import bp as org_bp
     from .plans import bp as plans_bp
 
-    for bp in (auth_bp, home_bp, org_bp, competence_bp, plans_bp, admin_bp, api_bp):
+    blueprints = (auth_bp, home_bp, org_bp, competence_bp, plans_bp, appraisals_bp, learning_bp, admin_bp, api_bp)
+    for bp in blueprints:
         app.register_blueprint(bp)
     _register_workflows(app)
 
 
 def _register_workflows(app):
     """Load the workflow definitions for the areas that have workflow objects."""
-    from . import plans, workflow
+    from . import appraisals, plans, workflow
     from .notify import models as _outbox  # noqa: F401  (the outbox table must be known to migrations)
     from .workflow import models as _history  # noqa: F401
 
-    workflow.init_app(app, plans.workflow_adapters())
+    workflow.init_app(app, plans.workflow_adapters() + appraisals.workflow_adapters())
     plans.init_app(app)
+    appraisals.init_app(app)
 
 
 def _register_commands(app):
     """Attach the command-line commands documented in the contract."""
+    from .appraisals import cli as appraisals_cli
     from .competence import cli as competence_cli
     from .notify import cli as notify_cli
     from .org import cli as org_cli
@@ -78,3 +83,4 @@ def _register_commands(app):
     org_cli.init_app(app)
     competence_cli.init_app(app)
     notify_cli.init_app(app)
+    appraisals_cli.init_app(app)

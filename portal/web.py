@@ -32,6 +32,8 @@ NAVIGATION = (
     ("competence.gaps", _l("Gaps"), ("hr", "leader", "politician", "representative")),
     ("competence.workforce_page", _l("Workforce"), ("hr", "leader", "politician", "representative")),
     ("plans.plans", _l("Plans"), ()),
+    ("appraisals.appraisals", _l("Appraisals"), ("leader", "employee", "hr")),
+    ("learning.new_activity", _l("Log learning"), ("leader",)),
     ("admin.users", _l("Administration"), ("admin",)),
 )
 

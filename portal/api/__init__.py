@@ -3,4 +3,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import catalogue, gaps, plans, views, workforce  # noqa: E402,F401
+from . import appraisals, catalogue, gaps, plans, views, workforce  # noqa: E402,F401
+from . import learning  # noqa: E402,F401

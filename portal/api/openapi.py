@@ -191,6 +191,9 @@ SCHEMAS = {
             "competences": {"type": "array", "items": _ref("HeldCompetence")},
             "competence_history": {"type": "array", "items": _ref("HeldCompetenceChange")},
             "evidence_files": {"type": "array", "items": _ref("EvidenceFileInfo")},
+            "appraisals": {"type": "array", "items": {"type": "object"}, "description": "The caller's own interviews, content included"},
+            "development_entries": {"type": "array", "items": {"type": "object"}, "description": "With their status history"},
+            "learning_activities": {"type": "array", "items": {"type": "object"}},
         },
     },
 }
@@ -297,9 +300,40 @@ def openapi_document(base_path):
 
 def _area_parts(name):
     """Collect the paths or schemas each area's API module describes beside its views."""
-    from . import catalogue, gaps, plans_openapi, workforce
+    from . import appraisals_openapi, catalogue, gaps, plans_openapi, workforce
 
     merged = {}
-    for module in (catalogue, gaps, plans_openapi, workforce):
+    for module in (appraisals_openapi, catalogue, gaps, plans_openapi, workforce):
         merged.update(getattr(module, name))
+    from . import learning  # noqa: E402  (learning activities)
+    merged.update(getattr(learning, name))
     return merged
+
+
+# --- building blocks for the areas' operation descriptions ---------------------------
+
+
+def answer(schema, description, headers=None):
+    """A JSON response description, with headers (ETag, Location) when given."""
+    response = _json(schema, description)
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def body_of(name, required=True):
+    """A JSON request body of schema ``name``."""
+    return {"required": required, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def error_answers(conflict, *codes):
+    """The standard error answers for ``codes``, with the area's own wording of 409."""
+    return {code: ERRORS[code] if code != "409" else conflict for code in codes}
+
+
+def operation(summary, params, responses, body=None):
+    """One operation: summary, parameters, responses and an optional body."""
+    described = {"summary": summary, "parameters": params, "responses": responses}
+    if body:
+        described["requestBody"] = body
+    return described

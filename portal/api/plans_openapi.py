@@ -17,7 +17,20 @@ from ..plans.models import (
 )
 from ..workflow import engine
 from ..workflow.models import DECISIONS
-from .openapi import ERRORS, ID_SCHEMA, NULLABLE_DATE, NULLABLE_DATE_TIME, PAGE_PARAMS, _id_param, _json, _page_of, _ref
+from .openapi import (
+    answer as _answer,
+    body_of as _body_of,
+    error_answers,
+    _id_param,
+    ID_SCHEMA,
+    _json,
+    NULLABLE_DATE,
+    NULLABLE_DATE_TIME,
+    operation as _operation,
+    _page_of,
+    PAGE_PARAMS,
+    _ref,
+)
 from .params import MAX_ID
 
 COMMENT_MAX = engine.COMMENT_MAX
@@ -380,26 +393,8 @@ _PLAN = _ref("Plan")
 _PLAN_ID = _id_param("plan_id")
 
 
-def _answer(schema, description, headers=None):
-    answer = _json(schema, description)
-    if headers:
-        answer["headers"] = headers
-    return answer
-
-
-def _body_of(name, required=True):
-    return {"required": required, "content": {"application/json": {"schema": _ref(name)}}}
-
-
 def _errors(*codes):
-    return {code: ERRORS[code] if code != "409" else _CONFLICT for code in codes}
-
-
-def _operation(summary, params, responses, body=None):
-    operation = {"summary": summary, "parameters": params, "responses": responses}
-    if body:
-        operation["requestBody"] = body
-    return operation
+    return error_answers(_CONFLICT, *codes)
 
 
 _CHANGE_PARAMS = [_PLAN_ID, _IF_MATCH_PARAM]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from .. import access
 from ..access import current_principal
 from ..auth.tokens import authenticate, current_token, issue_token, revoke, tokens_of
+from ..appraisals.export import export_json as appraisal_export_json
 from ..competence.profile import export_json as competence_export_json
 from ..extensions import csrf, db
 from ..org.models import Employee, Unit
@@ -81,6 +82,7 @@ def me_export():
             "employee": employee_json(user.employee) if user.employee is not None else None,
             "api_tokens": [token_json(t) for t in tokens_of(user)],
             **competence_export_json(user.employee_id),
+            **appraisal_export_json(user.employee_id),
         }
     )
 

@@ -30,9 +30,21 @@ def demo_command(employees, seed, password):
     )
     if result.plans is not None:
         click.echo(f"Competence plans: {result.plans.describe()}.")
+    _echo_appraisals(result)
     click.echo("Demo log-ins (user name / password):")
     for username, role in result.users:
         click.echo(f"  {username:<15} {result.password}   ({role})")
+
+
+def _echo_appraisals(result):
+    """The appraisal part of the demo summary (interviews by state, entries, learning activities)."""
+    if result.appraisals is None:
+        return
+    counts = result.appraisals
+    click.echo(
+        f"Appraisal interviews: {counts.describe()}; {counts.entries} development entries; "
+        f"{counts.activities} learning activities with {counts.participants} participants."
+    )
 
 
 @click.command("seed-if-empty")
@@ -62,6 +74,7 @@ def seed_if_empty_command():
         click.echo(f"Eksempel kommune: {result.units} units, {result.employees} employees.")
         if result.plans is not None:
             click.echo(f"Competence plans: {result.plans.describe()}.")
+        _echo_appraisals(result)
     if not stored.exists():
         click.echo("The database already has users; demo passwords were printed when it was filled.")
         return

@@ -54,6 +54,7 @@ class DemoResult:
     held_competences: int = 0
     requirements: int = 0
     plans: object = None  # portal.plans.demo.PlanCounts
+    appraisals: object = None  # portal.appraisals.demo.AppraisalCounts
 
 
 # --- The municipality's shape ----------------------------------------------
@@ -249,6 +250,7 @@ def generate(employees=400, seed=2026, password=None, echo=None):
     team = next(u for u in units if u.kind and u.kind.code == "HJT" and u.depth == 1)
     picks = _pick_demo_people(people, units, team)
     from ..competence.demo import add_demo_competences  # imported here: they build on this module
+    from ..appraisals.demo import add_demo_appraisals
     from ..plans.demo import add_demo_plans
 
     try:
@@ -257,13 +259,15 @@ def generate(employees=400, seed=2026, password=None, echo=None):
         users = _create_users(picks, team, unit_ids, password)
         competence = add_demo_competences(seed, units, people, unit_ids, picks, echo)
         plans = add_demo_plans(seed, units, people, unit_ids, team)
+        appraisals = add_demo_appraisals(seed, units, people, unit_ids, team, picks)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return DemoResult(units=len(units), employees=len(people), users=users, password=password,
-                      competences=competence.competences, held_competences=competence.held_competences,
-                      requirements=competence.requirements, plans=plans)
+                      competences=competence.competences,
+                      held_competences=competence.held_competences + (appraisals.held_competences if appraisals else 0),
+                      requirements=competence.requirements, plans=plans, appraisals=appraisals)
 
 
 def _check_empty():

@@ -24,7 +24,8 @@ KEYS = {
     "file": {"workflow", "states", "transitions"},
     "workflow": {"name", "initial", "title"},
     "state": {"title", "editable"},
-    "transition": {"name", "source", "dest", "roles", "guards", "signoffs", "comment_required", "actions", "title"},
+    "transition": {"name", "source", "dest", "roles", "guards", "signoffs", "comment_required", "actions", "title",
+                   "automatic"},
 }
 
 
@@ -53,6 +54,7 @@ class Transition:
     guards: tuple = ()
     signoffs: tuple = ()
     comment_required: bool = False
+    automatic: bool = False  # fired by the engine itself once its last required approval arrives
     actions: tuple = ()
 
 
@@ -170,8 +172,9 @@ def _transition(index, spec):
         raise DefinitionError(f"{where} has no source")
     if not _names(spec, "roles", where):
         raise DefinitionError(f"{where}: roles must name who may fire it")
-    if not isinstance(spec.get("comment_required", False), bool):
-        raise DefinitionError(f"{where}: comment_required must be true or false")
+    for flag in ("comment_required", "automatic"):
+        if not isinstance(spec.get(flag, False), bool):
+            raise DefinitionError(f"{where}: {flag} must be true or false")
     return Transition(
         name=name,
         sources=tuple(sources),
@@ -181,6 +184,7 @@ def _transition(index, spec):
         guards=tuple(_names(spec, "guards", where)),
         signoffs=tuple(_names(spec, "signoffs", where)),
         comment_required=bool(spec.get("comment_required", False)),
+        automatic=bool(spec.get("automatic", False)),
         actions=tuple(_names(spec, "actions", where)),
     )
 

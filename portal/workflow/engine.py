@@ -182,6 +182,8 @@ def sign(obj, user, capacity, decision, comment, version):
     except IntegrityError:
         raise Conflict(_l("Someone has already signed this version in that capacity.")) from None
     _history(obj, user, "signoff", decision, obj.state, comment, capacity=capacity)
+    if decision == "approve":
+        _fire_automatic(obj, user)
 
 
 def fire(obj, user, name, comment, version):
@@ -204,19 +206,35 @@ def fire(obj, user, name, comment, version):
     problems = blockers(obj, transition, _current_signoffs(obj))
     if problems:
         raise Conflict(_joined(problems))
+    return _advance(obj, user, transition, comment, version)
+
+
+def _advance(obj, user, transition, comment, version):
+    """Move ``obj`` along a transition whose checks passed: version, state, history, actions, mail."""
+    adapter, definition = adapter_for(obj), definition_for(obj)
     source = obj.state
     _bump(obj, version)
-    if not definition.machine.events[name].trigger(obj, cleared=True):
+    if not definition.machine.events[transition.name].trigger(obj, cleared=True):
         # Cannot happen while the checks above mirror the machine; if it does, refuse rather than
         # record a step that did not move (the caller rolls the raised version back).
         raise Conflict(_l("This step cannot be taken from the current stage."))
-    _history(obj, user, "transition", name, source, comment)
+    _history(obj, user, "transition", transition.name, source, comment)
     made = None
     for action in transition.actions:
         made = adapter.actions[action](obj, user, comment) or made
     if obj.state != source:
         _notify(obj, definition.capacities_at(obj.state), "entered")
     return made
+
+
+def _fire_automatic(obj, user):
+    """Fire the first automatic transition out of the current state whose approvals are now complete."""
+    definition = definition_for(obj)
+    for transition in definition.transitions_from(obj.state):
+        if transition.automatic and not blockers(obj, transition, _current_signoffs(obj)):
+            _advance(obj, user, transition, "", obj.version)
+            return transition.name
+    return None
 
 
 def check_current(obj, version):

@@ -220,6 +220,8 @@ def test_five_thousand_employees_in_a_bounded_number_of_statements(app, count_qu
     # The demo plans cost a fixed number of statements whatever the size
     # (tests/plans/test_plans_demo.py checks that); here only the bulk part counts.
     monkeypatch.setattr("portal.plans.demo.add_demo_plans", lambda *args, **kwargs: None)
+    # So do the demo's interviews and learning activities (tests/appraisals/test_appraisal_demo.py).
+    monkeypatch.setattr("portal.appraisals.demo.add_demo_appraisals", lambda *args, **kwargs: None)
     with app.app_context():
         with count_queries() as statements:
             result = generate(employees=5000, seed=3, password=PASSWORD)

@@ -1,0 +1,1 @@
+"""Tests of the appraisal interview domain (scheduling, preparing, follow-up, statistics)."""
