@@ -5,3 +5,4 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from . import appraisals, catalogue, gaps, plans, views, workforce  # noqa: E402,F401
 from . import learning  # noqa: E402,F401
+from . import appraisal_report  # noqa: E402,F401  (the appraisal summary PDF)

@@ -307,6 +307,8 @@ def _area_parts(name):
         merged.update(getattr(module, name))
     from . import learning  # noqa: E402  (learning activities)
     merged.update(getattr(learning, name))
+    from . import appraisal_report  # noqa: E402  (the appraisal summary PDF)
+    merged.update(getattr(appraisal_report, name))
     return merged
 
 

@@ -4,6 +4,7 @@ from flask import Blueprint
 bp = Blueprint("appraisals", __name__)
 
 from . import models, views  # noqa: E402,F401  (models: the tables must be known to migrations)
+from . import views_report  # noqa: E402,F401  (the summary PDF)
 
 
 def init_app(app):

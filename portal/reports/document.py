@@ -1,0 +1,141 @@
+"""The shared ground of every PDF report: fonts, styles and the page furniture.
+
+reportlab's built-in Helvetica is not embedded and has no reliable æøå, so the
+DejaVu TrueType fonts are registered (once per process) and embedded; the text
+then copies out of the PDF correctly. Every page gets a running header
+(municipality and document title), a footer with "Page X of Y" in the
+reader's language and an optional marking such as "Confidential". The total
+page count is only known at the end, so the canvas keeps each page's state and
+draws the footers in a second pass (the usual "numbered canvas" pattern).
+"""
+import io
+import threading
+from xml.sax.saxutils import escape
+
+from flask_babel import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as pdfcanvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+FONT_DIR = "/usr/share/fonts/truetype/dejavu"
+FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
+MARGIN = 20 * mm
+
+_registered = False
+_lock = threading.Lock()
+
+
+def register_fonts():
+    """Register and embed the DejaVu fonts once per process."""
+    global _registered
+    if _registered:
+        return
+    with _lock:
+        if _registered:
+            return
+        pdfmetrics.registerFont(TTFont(FONT, f"{FONT_DIR}/DejaVuSans.ttf"))
+        pdfmetrics.registerFont(TTFont(FONT_BOLD, f"{FONT_DIR}/DejaVuSans-Bold.ttf"))
+        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+        _registered = True
+
+
+def styles():
+    """The paragraph styles the reports share."""
+    register_fonts()
+    body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14, spaceAfter=4)
+    return {
+        "title": ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=18, leading=22, spaceAfter=10),
+        "h2": ParagraphStyle("h2", parent=body, fontName=FONT_BOLD, fontSize=13, leading=17, spaceBefore=10, spaceAfter=4),
+        "h3": ParagraphStyle("h3", parent=body, fontName=FONT_BOLD, fontSize=11, leading=14, spaceBefore=6, spaceAfter=2),
+        "body": body,
+        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11),
+        "muted": ParagraphStyle("muted", parent=body, textColor=colors.HexColor("#555555")),
+    }
+
+
+def text(value, style):
+    """A paragraph of plain user text: escaped, line breaks kept."""
+    return Paragraph(escape(value or "").replace("\n", "<br/>"), style)
+
+
+def table(rows, widths, style):
+    """A table of plain texts with a bold header row that repeats on each page."""
+    cells = [[text(str(cell) if cell is not None else "", style) for cell in row] for row in rows]
+    for cell in cells[0]:
+        cell.style = ParagraphStyle("th", parent=style, fontName=FONT_BOLD)
+    made = Table(cells, colWidths=widths, repeatRows=1)
+    made.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.HexColor("#999999")),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+            ]
+        )
+    )
+    return made
+
+
+def _numbered_canvas(header, marking):
+    """A canvas class that draws the header and "Page X of Y" footer once all pages are known."""
+    page_text = _("Page %(page)d of %(pages)d")
+
+    class NumberedCanvas(pdfcanvas.Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages = []
+
+        def showPage(self):
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._furniture(total)
+                super().showPage()
+            super().save()
+
+        def _furniture(self, total):
+            width, height = self._pagesize
+            self.saveState()
+            self.setFont(FONT, 8)
+            self.setFillColor(colors.HexColor("#444444"))
+            self.drawString(MARGIN, height - 12 * mm, header)
+            self.line(MARGIN, height - 13.5 * mm, width - MARGIN, height - 13.5 * mm)
+            self.line(MARGIN, 13.5 * mm, width - MARGIN, 13.5 * mm)
+            self.drawRightString(width - MARGIN, 10 * mm, page_text % {"page": self._pageNumber, "pages": total})
+            if marking:
+                self.setFont(FONT_BOLD, 8)
+                self.drawString(MARGIN, 10 * mm, marking)
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+def build(story, *, title, municipality, author="", subject="", marking=""):
+    """Render ``story`` (flowables) to PDF bytes with header, numbered footer and metadata."""
+    register_fonts()
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + 4 * mm,
+        bottomMargin=MARGIN,
+        title=title,
+        author=author or municipality,
+        subject=subject,
+        creator=municipality,
+    )
+    header = f"{municipality} · {title}"
+    doc.build(list(story) or [Spacer(1, 1)], canvasmaker=_numbered_canvas(header, marking))
+    return out.getvalue()
