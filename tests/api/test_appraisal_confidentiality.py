@@ -62,8 +62,8 @@ def test_outsiders_get_404_and_change_nothing(app, client, api, held, username, 
     text = response.get_data(as_text=True)
     assert "Fortrolig" not in text and "Kurs" not in text
     # Exactly what an id that does not exist gets.
-    missing = path.replace(str(held["appraisal"]), "999999").replace(str(held["entry"]), "999998")
-    missing = missing.replace(f"/employees/{held['employee']}/", "/employees/999997/")
+    # (Built from the ids, not by replacing digits: the ids may share digits.)
+    missing = requests({"appraisal": 999999, "entry": 999998, "employee": 999997})[index][1]
     if missing != path:
         assert getattr(client, method)(PREFIX + missing, headers=headers, json=body).get_json() == response.get_json()
     with app.app_context():
