@@ -1,4 +1,4 @@
-"""Appraisal interviews in Chromium: the leader schedules one for ``employee``, who prepares for it.
+"""Appraisal interviews in Chromium: the leader schedules one for ``employee``, who prepares; held, summary, signed.
 
 Runs against the demo municipality (150 employees, seed 7) with CSRF on,
 creating what it needs through the pages (the demo may or may not have
@@ -25,7 +25,7 @@ def press_enter_on(page, selector, status=None):
     return response
 
 
-def test_the_leader_schedules_an_interview_and_the_employee_prepares(page, new_context, login_as, visit, check,
+def test_an_interview_from_scheduling_to_both_signatures(page, new_context, login_as, visit, check,
                                                                       live_server, screenshot):
     # Who `employee` is: their own profile link on the start page.
     employee_page = new_context().new_page()
@@ -86,9 +86,37 @@ def test_the_leader_schedules_an_interview_and_the_employee_prepares(page, new_c
     screenshot(employee_page, "appraisal-employee.png")
     visit(employee_page, "/development")
 
-    # The leader now reads the preparation.
+    # The leader now reads the preparation and holds the interview.
     visit(page, path)
     expect(page.locator("#preparation-answers")).to_contain_text("Jeg har lært opp to nye kolleger.")
+    press_enter_on(page, "#step-hold-button", status=200)
+    check(page, f"{path} held")
+
+    # The summary and one new development entry, by keyboard.
+    page.locator("#summary").focus()
+    page.keyboard.type("Vi ble enige om kurs i sårbehandling i vår.")
+    press_enter_on(page, '#summary-section button[type="submit"]', status=200)
+    expect(page.locator("#summary")).to_have_value("Vi ble enige om kurs i sårbehandling i vår.")
+    page.locator("#title").fill("Ta kurs i sårbehandling")
+    press_enter_on(page, '#entries-section button[type="submit"]', status=200)
+    expect(page.locator("#agreed-entries")).to_contain_text("Ta kurs i sårbehandling")
+    check(page, f"{path} with summary and entry")
+
+    # Both sign the current version; the second signature makes it signed and read-only.
+    press_enter_on(page, "#sign-leader-button", status=200)
+    visit(employee_page, path)
+    expect(employee_page.locator("#summary-text")).to_contain_text("sårbehandling")
+    press_enter_on(employee_page, "#sign-employee-button", status=200)
+    expect(employee_page.locator("#signatures")).to_be_visible()
+    expect(employee_page.locator("#sign-employee-button")).to_have_count(0)
+    expect(employee_page.locator("#summary")).to_have_count(0)
+    check(employee_page, f"{path} signed")
+    visit(page, path)
+    expect(page.locator("#summary")).to_have_count(0)
+    expect(page.locator("#report-link")).to_be_visible()
+    report = page.request.get(live_server + path + "/report.pdf")
+    assert report.status == 200 and report.headers["content-type"] == "application/pdf"
+    assert hr.request.get(live_server + path + "/report.pdf").status == 404
 
     # Completion figures for the leader's units, and for hr: counts only.
     visit(page, "/appraisals/statistics")
