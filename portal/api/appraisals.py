@@ -36,7 +36,11 @@ from ..workflow.models import DECISIONS
 from . import bp
 from .errors import ApiError
 from .params import ID, MAX_ID, id_arg, int_arg, page_args
-from .plans import _body, _change, _version, _with_etag, history_json, signoff_json
+from .changes import body as _body
+from .changes import change as _change
+from .changes import history_json, signoff_json
+from .changes import version_read as _version
+from .changes import with_etag as _with_etag
 from .serialize import iso
 
 COMMENT_MAX = engine.COMMENT_MAX

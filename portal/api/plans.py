@@ -12,22 +12,17 @@ refused request leaves nothing behind. Messages are rendered in English.
 caller read; when it is left out the current one is used, as the contract's
 examples omit it. Plan answers carry ``ETag: "<version>"``.
 """
-import re
-from contextlib import contextmanager
-
 from flask import jsonify, request, url_for
 from flask_babel import force_locale
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import access
 from ..access import current_principal
 from ..extensions import db
-from ..notify import send_after_commit
 from ..org.models import Unit
 from ..pagination import paginate
 from ..plans import editing
-from ..plans.fields import PlanError, Reader
+from ..plans.fields import Reader
 from ..plans.figures import budget, goal_values, hidden_for, measure_total, progress, suggested_verdict
 from ..plans.models import PLATFORM_KEYS, Plan
 from ..plans.pages import load_plan
@@ -36,65 +31,20 @@ from ..workflow import engine
 from ..workflow.definition import title_in
 from ..workflow.models import DECISIONS
 from . import bp
+from .changes import history_json, signoff_json
+from .changes import body as _body
+from .changes import change as _change
+from .changes import version_read as _version
+from .changes import with_etag as _with_etag
 from .errors import ApiError
 from .params import ID, id_arg, page_args
 from .serialize import iso
 
 COMMENT_MAX = engine.COMMENT_MAX
 SEARCH_MAX = 200
-STALE = "Someone else changed this in the meantime. Load it again and repeat your change."
 
 
 # --- reading the request ------------------------------------------------------------
-
-
-def _body(required=True):
-    """The JSON object sent, ``{}`` for an empty body where one is optional; 422 otherwise."""
-    if not required and not request.get_data(cache=True):
-        return {}
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:
-        data = None
-    if not isinstance(data, dict):
-        raise ApiError(
-            422,
-            "The body must be a JSON object sent as Content-Type: application/json.",
-            {"body": "not a JSON object"},
-        )
-    return data
-
-
-_DIGITS = re.compile(r"\s*([0-9]{1,18})\s*")
-_IF_MATCH = re.compile(r'\s*(?:W/)?"?([0-9]{1,18})"?\s*')
-
-
-def _version(data, plan):
-    """The plan version the caller read: ``version`` in the body or ``If-Match``; else the current one.
-
-    A version in the wrong form is a 422; one that is not the current version
-    is left to the engine, which answers 409 and changes nothing.
-    """
-    given = []
-    if data.get("version") is not None:
-        value = data["version"]
-        digits = _DIGITS.fullmatch(value) if isinstance(value, str) else None
-        if digits:
-            value = int(digits.group(1))
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ApiError(422, "Invalid fields: version", {"version": "Must be a whole number."})
-        given.append(value)
-    header = request.headers.get("If-Match")
-    if header is not None and header.strip() not in ("", "*"):
-        match = _IF_MATCH.fullmatch(header)
-        if match is None:
-            raise ApiError(
-                422, 'If-Match must be the ETag of the plan, like "3".', {"version": "Must be a whole number."}
-            )
-        given.append(int(match.group(1)))
-    if len(set(given)) > 1:
-        raise ApiError(422, "The body's version and If-Match disagree.", {"version": "Give one version."})
-    return given[0] if given else plan.version
 
 
 def _plan_or_404(plan_id):
@@ -116,51 +66,6 @@ def _measure_or_404(plan, measure_id):
     if measure is None:
         raise ApiError(404, "The plan has no such measure.")
     return measure
-
-
-def _en(message):
-    with force_locale("en"):
-        return str(message)
-
-
-@contextmanager
-def _change():
-    """Run a change and commit it; on any refusal roll back and answer with the contract's error.
-
-    The domain code runs with English as the locale, so messages it builds
-    eagerly (the engine joins what blocks a step) come out in English too.
-    """
-    try:
-        with force_locale("en"):
-            yield
-            db.session.commit()
-    except engine.WorkflowError as error:
-        db.session.rollback()
-        message = _en(error.message)
-        raise ApiError(error.status, message, {error.field: message} if error.field else None) from None
-    except PlanError as error:
-        db.session.rollback()
-        fields = {name: _en(problem) for name, problem in error.problems.items()}
-        raise ApiError(422, "Invalid fields: " + ", ".join(sorted(fields)), fields) from None
-    except IntegrityError:
-        # Two requests raced past the version check; the database kept one.
-        db.session.rollback()
-        raise ApiError(409, STALE) from None
-    except OperationalError as error:
-        db.session.rollback()
-        text = str(error).lower()
-        if "locked" in text or "deadlock" in text or "could not serialize" in text:
-            raise ApiError(409, STALE) from None
-        raise
-    except BaseException:
-        db.session.rollback()
-        raise
-    send_after_commit()
-
-
-def _with_etag(response, version):
-    response.headers["ETag"] = f'"{version}"'
-    return response
 
 
 # --- shaping the answers ------------------------------------------------------------------
@@ -261,33 +166,6 @@ def budget_json(plan):
         "grants": _number(totals["grants"]),
         "net": _number(totals["net"]),
         "per_year": [{"year": year, "amount": _number(amount)} for year, amount in totals["per_year"].items()],
-    }
-
-
-def signoff_json(signoff):
-    return {
-        "capacity": signoff.capacity,
-        "username": signoff.username,
-        "decision": signoff.decision,
-        "comment": signoff.comment or "",
-        "at": iso(signoff.at),
-        "version": signoff.version,
-        "state": signoff.state,
-    }
-
-
-def history_json(entry):
-    return {
-        "kind": entry.kind,
-        "transition": entry.transition,
-        "capacity": (entry.transition.partition(":")[2] or None) if entry.kind == "signoff" else None,
-        "from_state": entry.from_state,
-        "to_state": entry.to_state,
-        "version": entry.version,
-        "username": entry.username,
-        "comment": entry.comment or "",
-        "at": iso(entry.at),
-        "changes": entry.changes,
     }
 
 
