@@ -17,6 +17,7 @@ from ..notify import send_after_commit
 from ..plans.fields import PlanError
 from ..workflow import engine
 from .errors import ApiError
+from .params import json_body
 from .serialize import iso
 
 STALE = "Someone else changed this in the meantime. Load it again and repeat your change."
@@ -26,17 +27,7 @@ def body(required=True):
     """The JSON object sent, ``{}`` for an empty body where one is optional; 422 otherwise."""
     if not required and not request.get_data(cache=True):
         return {}
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:
-        data = None
-    if not isinstance(data, dict):
-        raise ApiError(
-            422,
-            "The body must be a JSON object sent as Content-Type: application/json.",
-            {"body": "not a JSON object"},
-        )
-    return data
+    return json_body()
 
 
 _DIGITS = re.compile(r"\s*([0-9]{1,18})\s*")
