@@ -31,14 +31,13 @@ Same seed, same data; the number of statements does not depend on the size
 of the municipality.
 """
 import random
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import joinedload
 
 from ..competence.catalogue import derived_valid_until
@@ -50,6 +49,7 @@ from ..org.demo import REFERENCE_DATE
 from ..org.models import Employee, User
 from ..plans.models import Measure, Plan
 from ..workflow import engine
+from ..workflow.demo_clock import DemoClock
 from ..workflow.models import SignOff, WorkflowHistory
 from .models import Appraisal, DevelopmentEntry, DevelopmentEntryEvent
 
@@ -163,34 +163,6 @@ UNIT_ACTIVITIES = {
 # --- the clock ----------------------------------------------------------------------------
 
 
-class _Clock:
-    """Stamps what the engine and the ORM add with the demo's moment instead of now."""
-
-    def __init__(self):
-        self.now = None
-
-    def at(self, moment):
-        self.now = moment
-        return self
-
-    @contextmanager
-    def running(self):
-        session = db.session()
-        event.listen(session, "transient_to_pending", self._stamp)
-        try:
-            yield self
-        finally:
-            event.remove(session, "transient_to_pending", self._stamp)
-
-    def _stamp(self, session, instance):
-        if self.now is None:
-            return
-        if isinstance(instance, (WorkflowHistory, SignOff, DevelopmentEntryEvent)):
-            instance.at = self.now
-        elif isinstance(instance, (Appraisal, DevelopmentEntry)):
-            instance.created_at = self.now
-
-
 @lru_cache(maxsize=None)
 def _moment(day, hour=10, minute=0):
     """``day`` at ``hour`` Norwegian time, as an aware UTC time (how the database stores it); cached:
@@ -214,7 +186,8 @@ def add_demo_appraisals(seed, units, people, unit_ids, team, picks):
     """
     rng = random.Random(f"appraisals-{seed}")
     world = _World(rng, units, people, team, picks)
-    clock = _Clock()
+    clock = DemoClock([((WorkflowHistory, SignOff, DevelopmentEntryEvent), "at"),
+                       ((Appraisal, DevelopmentEntry), "created_at")])
     activities = _activities(world)
     added = _write_activities(world, activities)
     with clock.running():

@@ -25,14 +25,13 @@ municipality: a fixed number of steps, goals bound to a handful of
 requirement rows, and workforce figures from one grouped query per date.
 """
 import random
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from math import ceil
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, event, func, select
+from sqlalchemy import case, delete, func, select
 
 from ..competence.gaps import requirement_gaps
 from ..competence.models import Competence, Requirement
@@ -42,6 +41,7 @@ from ..org.demo import MEN, REFERENCE_DATE, SURNAMES, WOMEN
 from ..org.models import Employee, Unit, User
 from ..org.stats import Figures, employed_on
 from ..workflow import engine
+from ..workflow.demo_clock import DemoClock
 from ..workflow.models import SignOff, WorkflowHistory
 from . import editing
 from .figures import figure_value, goal_values, suggested_verdict
@@ -95,39 +95,17 @@ def add_demo_plans(seed, units, people, unit_ids, team):
 # --- the clock ------------------------------------------------------------------------
 
 
-class _Clock:
-    """Stamps what the engine adds with the demo's moment instead of now.
-
-    A session listener sets ``at`` (``created_at`` for plans) as each row
-    joins the session, so back-dating costs no extra statement.
-    """
+class _Clock(DemoClock):
+    """The plans' clock: a day and an hour, the minute drawn from the demo's random stream."""
 
     def __init__(self, rng):
+        super().__init__([((WorkflowHistory, SignOff, MeasureNote), "at"), ((Plan,), "created_at")])
         self.rng = rng
-        self.now = None
 
     def at(self, day, hour=10):
         """The next steps happen on ``day`` around ``hour`` o'clock, Norwegian time."""
         local = datetime.combine(day, time(hour, self.rng.randrange(60)), tzinfo=OSLO)
-        self.now = local.astimezone(timezone.utc)
-        return self
-
-    @contextmanager
-    def running(self):
-        session = db.session()
-        event.listen(session, "transient_to_pending", self._stamp)
-        try:
-            yield self
-        finally:
-            event.remove(session, "transient_to_pending", self._stamp)
-
-    def _stamp(self, session, instance):
-        if self.now is None:
-            return
-        if isinstance(instance, (WorkflowHistory, SignOff, MeasureNote)):
-            instance.at = self.now
-        elif isinstance(instance, Plan):
-            instance.created_at = self.now
+        return super().at(local.astimezone(timezone.utc))
 
 
 # --- the municipality as the plans see it ---------------------------------------------
