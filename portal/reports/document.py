@@ -7,24 +7,35 @@ then copies out of the PDF correctly. Every page gets a running header
 reader's language and an optional marking such as "Confidential". The total
 page count is only known at the end, so the canvas keeps each page's state and
 draws the footers in a second pass (the usual "numbered canvas" pattern).
+
+Long reports put :func:`contents` in their story and make their section
+titles with :func:`heading`: each heading is then listed in the table of
+contents with its page and becomes a bookmark in the PDF viewer's outline.
+Page numbers in the contents are only known after a first layout, so such a
+story is built with reportlab's ``multiBuild``, which lays it out until the
+numbers settle. The document language is set from the reader's locale, so
+screen readers and text extraction know it is Norwegian or English.
 """
 import io
 import threading
 from xml.sax.saxutils import escape
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape as turned
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.tableofcontents import TableOfContents
 
 FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 MARGIN = 20 * mm
+LANGUAGES = {"nb": "nb-NO", "nn": "nn-NO", "en": "en-GB"}
 
 _registered = False
 _lock = threading.Lock()
@@ -49,7 +60,9 @@ def styles():
     register_fonts()
     body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14, spaceAfter=4)
     return {
+        "cover": ParagraphStyle("cover", parent=body, fontName=FONT_BOLD, fontSize=26, leading=32, spaceBefore=60, spaceAfter=18),
         "title": ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=18, leading=22, spaceAfter=10),
+        "h1": ParagraphStyle("h1", parent=body, fontName=FONT_BOLD, fontSize=16, leading=20, spaceBefore=12, spaceAfter=6),
         "h2": ParagraphStyle("h2", parent=body, fontName=FONT_BOLD, fontSize=13, leading=17, spaceBefore=10, spaceAfter=4),
         "h3": ParagraphStyle("h3", parent=body, fontName=FONT_BOLD, fontSize=11, leading=14, spaceBefore=6, spaceAfter=2),
         "body": body,
@@ -63,8 +76,12 @@ def text(value, style):
     return Paragraph(escape(value or "").replace("\n", "<br/>"), style)
 
 
-def table(rows, widths, style):
-    """A table of plain texts with a bold header row that repeats on each page."""
+def table(rows, widths, style, extra=()):
+    """A table of plain texts with a bold header row that repeats on each page.
+
+    ``extra`` are further reportlab table style commands (e.g. right-aligned
+    number columns).
+    """
     cells = [[text(str(cell) if cell is not None else "", style) for cell in row] for row in rows]
     for cell in cells[0]:
         cell.style = ParagraphStyle("th", parent=style, fontName=FONT_BOLD)
@@ -76,10 +93,60 @@ def table(rows, widths, style):
                 ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.HexColor("#999999")),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                *extra,
             ]
         )
     )
     return made
+
+
+def colour_cell_table(rows, widths, style, colours):
+    """:func:`table` with background colours per cell: ``colours`` maps (column, row) to a colour.
+
+    Used for heat maps; the figures stay in the cells as text, so the colour
+    is never the only carrier of the information.
+    """
+    fills = [("BACKGROUND", cell, cell, colour) for cell, colour in colours.items()]
+    return table(rows, widths, style, extra=fills)
+
+
+class Heading(Paragraph):
+    """A section title that the table of contents and the PDF outline pick up."""
+
+    def __init__(self, value, level, style):
+        super().__init__(escape(value or ""), style)
+        self.toc_level = level
+        self.toc_text = value or ""
+
+
+def heading(value, level=1):
+    """A level 1 or 2 section heading, listed in the contents and as a bookmark."""
+    return Heading(value, level, styles()["h1" if level == 1 else "h2"])
+
+
+def contents():
+    """The table of contents; ``build`` fills in the page numbers."""
+    register_fonts()
+    toc = TableOfContents()
+    toc.levelStyles = [
+        ParagraphStyle("toc1", fontName=FONT_BOLD, fontSize=11, leading=15, leftIndent=0, firstLineIndent=0),
+        ParagraphStyle("toc2", fontName=FONT, fontSize=10, leading=13, leftIndent=8 * mm, firstLineIndent=0),
+    ]
+    toc.dotsMinLevel = 0
+    return toc
+
+
+class _Document(SimpleDocTemplate):
+    """Registers every :class:`Heading` in the contents and in the PDF outline."""
+
+    def afterFlowable(self, flowable):
+        if not isinstance(flowable, Heading):
+            return
+        key = f"h{id(flowable)}"
+        self.canv.bookmarkPage(key)
+        self.canv.addOutlineEntry(flowable.toc_text, key, level=flowable.toc_level - 1, closed=False)
+        self.canv.showOutline()
+        self.notify("TOCEntry", (flowable.toc_level - 1, escape(flowable.toc_text), self.page, key))
 
 
 def _numbered_canvas(header, marking):
@@ -120,13 +187,13 @@ def _numbered_canvas(header, marking):
     return NumberedCanvas
 
 
-def build(story, *, title, municipality, author="", subject="", marking=""):
+def build(story, *, title, municipality, author="", subject="", marking="", landscape=False):
     """Render ``story`` (flowables) to PDF bytes with header, numbered footer and metadata."""
     register_fonts()
     out = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = _Document(
         out,
-        pagesize=A4,
+        pagesize=turned(A4) if landscape else A4,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
         topMargin=MARGIN + 4 * mm,
@@ -135,7 +202,13 @@ def build(story, *, title, municipality, author="", subject="", marking=""):
         author=author or municipality,
         subject=subject,
         creator=municipality,
+        lang=LANGUAGES.get(str(get_locale() or "nb"), "nb-NO"),
     )
     header = f"{municipality} · {title}"
-    doc.build(list(story) or [Spacer(1, 1)], canvasmaker=_numbered_canvas(header, marking))
+    story = list(story) or [Spacer(1, 1)]
+    canvasmaker = _numbered_canvas(header, marking)
+    if any(isinstance(flowable, TableOfContents) for flowable in story):
+        doc.multiBuild(story, canvasmaker=canvasmaker)
+    else:
+        doc.build(story, canvasmaker=canvasmaker)
     return out.getvalue()
