@@ -97,6 +97,7 @@ def plan_summary_json(plan):
 def goal_json(goal, value, user):
     """A goal with its live value; values about fewer than five people are withheld from aggregate-only readers."""
     hidden = hidden_for(user, goal, value)
+    baseline_hidden = hidden_for(user, goal, goal.baseline_value)
     evaluation = None
     if goal.verdict:
         reached_hidden = hidden_for(user, goal, goal.reached_value)
@@ -121,6 +122,7 @@ def goal_json(goal, value, user):
         "manual_value": _number(goal.manual_value),
         "target_date": iso(goal.target_date),
         "description": goal.description or "",
+        "baseline_value": None if baseline_hidden else _number(goal.baseline_value),
         "current_value": None if hidden else _number(value),
         "current_value_hidden": hidden,
         "progress": None if hidden else progress(goal, value),

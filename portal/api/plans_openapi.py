@@ -242,6 +242,11 @@ OPENAPI_SCHEMAS = {
             "manual_value": _NUMBER_OR_NULL,
             "target_date": NULLABLE_DATE,
             "description": _TEXT,
+            "baseline_value": {
+                "type": ["number", "null"],
+                "description": "Read-only: the value when the goal was set (or redefined; for a carried goal, "
+                "the value reached in the plan before); null when unknown or withheld from an aggregate-only caller",
+            },
             "current_value": {
                 "type": ["number", "null"],
                 "description": "Live: holders now, the workforce figure now, or the manual value; null when it "

@@ -32,6 +32,7 @@ def successor(plan, user, comment):
     for goal in goals:
         if goal.verdict != "reached":
             copy = Goal(plan=new, carried_from_id=goal.id, **{name: getattr(goal, name) for name in CARRIED})
+            copy.baseline_value = goal.reached_value  # the new cycle starts where the last one ended
             db.session.add(copy)
     engine.start(new, user, comment)
     return new

@@ -257,9 +257,14 @@ def _workforce_goal(world, unit_code, figure, title, target_date, change, descri
     }
 
 
-def _goals(world, plan, specs):
+def _goals(world, clock, plan, specs):
+    """Add the goals, each starting from its value on the clock's day (not today's, as the live code would)."""
     hr = world.user("hr")
-    return [editing.add_goal(plan, spec, hr, plan.version) for spec in specs]
+    goals = [editing.add_goal(plan, spec, hr, plan.version) for spec in specs]
+    values = _values_on(world, goals, clock.now.astimezone(OSLO).date())
+    for goal in goals:
+        goal.baseline_value = values.get(goal.id)
+    return goals
 
 
 def _measures(world, plan, specs):
@@ -275,13 +280,19 @@ def _status(world, plan, measure, status):
     editing.update_measure(plan, measure, {"status": status}, world.user("hr"), plan.version)
 
 
-def _evaluate(world, clock, plan, day, comments):
-    """Evaluate every goal on ``day``: the reached value measured on that day, the verdict it suggests."""
-    values = goal_values([g for g in plan.goals if g.kind != "workforce"], today=day)
+def _values_on(world, goals, day):
+    """Each goal's value as it was on ``day`` (the demo's figures are dated, so the past can be measured)."""
+    values = goal_values([g for g in goals if g.kind != "workforce"], today=day)
     codes = {uid: code for code, uid in world.unit_ids.items()}
-    for goal in plan.goals:
+    for goal in goals:
         if goal.kind == "workforce":
             values[goal.id] = world.figure(goal.figure, codes.get(goal.unit_id), day)
+    return values
+
+
+def _evaluate(world, clock, plan, day, comments):
+    """Evaluate every goal on ``day``: the reached value measured on that day, the verdict it suggests."""
+    values = _values_on(world, plan.goals, day)
     hr = world.user("hr")
     for goal, comment in zip(plan.goals, comments):
         value = values.get(goal.id)
@@ -375,7 +386,7 @@ def _health_and_care_2022(world, clock):
     _fire(world, plan, "agree_purpose")
 
     clock.at(date(2021, 11, 8), 10)
-    wound, medicine, part_time = _goals(world, plan, [
+    wound, medicine, part_time = _goals(world, clock, plan, [
         _competence_goal(
             world, team.code, "SARBEHANDLING", f"Flere med sårbehandling på nivå 2 i {team.name.lower()}",
             date(2025, 6, 30), lambda row: max(row.required, ceil(row.holders_now * 1.3) + 2),
@@ -506,7 +517,7 @@ def _health_and_care_2026(world, clock, closed):
     _fire(world, plan, "agree_purpose")
 
     clock.at(date(2026, 9, 14), 10)
-    goals = _goals(world, plan, [
+    goals = _goals(world, clock, plan, [
         _competence_goal(
             world, "HO", "VELFERDSTEK", "Superbrukere i velferdsteknologi i helse og omsorg", date(2028, 12, 31), 4,
             "Hver enhet skal ha minst én superbruker som kan lære opp kollegaer.", fallback=4,
@@ -609,7 +620,7 @@ def _whole_municipality(world, clock):
     _fire(world, plan, "agree_purpose")
 
     clock.at(date(2024, 12, 2), 10)
-    part_time, security, apprentices = _goals(world, plan, [
+    part_time, security, apprentices = _goals(world, clock, plan, [
         _workforce_goal(
             world, None, "part_time_share", "Deltidsandelen i kommunen skal ned", date(2028, 12, 31), -6,
             "Målt på alle fast ansatte. Uønsket deltid følges opp i medarbeidersamtalene.",
@@ -748,7 +759,7 @@ def _home_care(world, clock):
     _fire(world, plan, "agree_purpose")
 
     clock.at(date(2023, 12, 4), 10)
-    wound, welfare, mentor = _goals(world, plan, [
+    wound, welfare, mentor = _goals(world, clock, plan, [
         _competence_goal(
             world, team.code, "SARBEHANDLING", "Sårbehandling på nivå 2 på alle vakter", date(2026, 6, 30), -1,
             "Målt som antall ansatte med sårbehandling på nivå 2 eller høyere.", day=HOME_CARE_EVALUATED,

@@ -138,6 +138,7 @@ def add_goal(plan, data, user, version):
     goal.plan = plan
     db.session.add(goal)
     db.session.flush()
+    measure_baseline(goal)
     return goal
 
 
@@ -155,11 +156,22 @@ def update_goal(plan, goal, data, user, version):
             plan, user, version, "goals", [{"what": "goal", "action": "changed", "title": goal.title, "fields": changed}]
         )
         _assign(goal, values)
+        if set(changed) & MEASURED_BY:
+            measure_baseline(goal)
     if evaluation is not None:
         return evaluate_goal(plan, goal, evaluation, user, plan.version if changed else version)
     if not changed:
         engine.check_current(plan, version)
     return goal
+
+
+# Changing any of these changes what the goal counts, so its starting point is measured again.
+MEASURED_BY = {"kind", "unit_id", "competence_id", "min_level", "figure", "manual_value"}
+
+
+def measure_baseline(goal):
+    """Record the goal's value today as its starting point ("gap before" in the plan report)."""
+    goal.baseline_value = goal_values([goal]).get(goal.id)
 
 
 def delete_goal(plan, goal, user, version):

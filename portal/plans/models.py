@@ -68,6 +68,8 @@ class Goal(db.Model):
     target_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     direction: Mapped[str] = mapped_column(String(10), default="at_least")
     manual_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    # The goal's value when it was set (or last redefined): where the plan started from.
+    baseline_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     target_date: Mapped[date | None] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text, default="")
     verdict: Mapped[str | None] = mapped_column(String(12))

@@ -249,6 +249,7 @@ def test_a_plan_goes_from_purpose_to_closed_and_into_a_new_cycle(app, call, peop
         (wound["title"], wound["id"], None)
     ]
     assert successor["goals"][0]["current_value"] == 2
+    assert successor["goals"][0]["baseline_value"] == 2  # starts where the last plan ended: two of six
     old = read(call, pid)
     assert old["successor_id"] == successor["id"] and old["allowed_transitions"] == []
     assert fire(call, pid, "new_cycle").status_code == 409
@@ -545,6 +546,29 @@ def test_values_about_fewer_than_five_people_are_hidden_from_politicians(app, ca
         seen = read(call, plan["id"], username)["goals"][0]
         assert (seen["current_value"], seen["current_value_hidden"], seen["progress"]) == (None, True, None)
     assert read(call, plan["id"], "leader")["goals"][0]["current_value"] == 1
+
+
+def test_a_goal_keeps_its_starting_point_while_the_live_value_moves(app, call, people, catalogue):
+    hold(app, people["staff"]["1002"], catalogue["HLR"], 2)
+    plan = plan_in_goals(call)
+    goal = call("post", f"/plans/{plan['id']}/goals", "hr", {
+        "title": "HLR", "competence_id": catalogue["HLR"], "target_count": 3,
+    }).get_json()
+    assert (goal["baseline_value"], goal["current_value"]) == (1, 1)
+    hold(app, people["staff"]["1003"], catalogue["HLR"], 2)
+    seen = read(call, plan["id"])["goals"][0]
+    assert (seen["baseline_value"], seen["current_value"]) == (1, 2)
+    assert read(call, plan["id"], "politician")["goals"][0]["baseline_value"] is None  # one person: hidden
+
+    # Counting at a higher level measures something else: the starting point is measured again.
+    changed = call("patch", f"/plans/{plan['id']}/goals/{goal['id']}", "hr", {"min_level": 3}).get_json()
+    assert (changed["baseline_value"], changed["current_value"]) == (0, 0)
+    # A new title changes nothing that is counted.
+    renamed = call("patch", f"/plans/{plan['id']}/goals/{goal['id']}", "hr", {"title": "HLR nivå 3"}).get_json()
+    assert renamed["baseline_value"] == 0
+    # The starting point is not for clients to set.
+    call("patch", f"/plans/{plan['id']}/goals/{goal['id']}", "hr", {"baseline_value": 50})
+    assert read(call, plan["id"])["goals"][0]["baseline_value"] == 0
 
 
 def test_notes_are_for_hr_and_leaders(call, people):
