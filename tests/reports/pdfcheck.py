@@ -3,7 +3,11 @@
 The poppler tools (pdftotext, pdfinfo, pdftoppm) are what Linux desktops use
 to show and copy PDFs, so text they extract is text a reader can copy.
 """
+import os
 import subprocess
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "reports"
 
 
 def _write(body, tmp_path, name):
@@ -38,12 +42,19 @@ def page_count(body, tmp_path, name="report.pdf"):
     return int(metadata(body, tmp_path, name)["Pages"])
 
 
-def first_page_png(body, tmp_path, name="report"):
+def first_page_png(body, tmp_path, name="report", keep_as=None):
     """Render page 1 to PNG and check it is not blank: a broken layout shows up as a failed test.
 
     The PNG is left in ``tmp_path`` so it can be looked at after a failure;
-    the check reads a greyscale rendering of the same page.
+    the check reads a greyscale rendering of the same page. With
+    ``SCREENSHOTS=1`` in the environment, page 1 is also saved, readable, as
+    ``docs/reports/<keep_as>`` for the README.
     """
+    if keep_as and os.environ.get("SCREENSHOTS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        pdf = _write(body, tmp_path, f"{name}-docs.pdf")
+        target = DOCS / Path(keep_as).stem
+        subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(target)], check=True)
     pdf = _write(body, tmp_path, f"{name}.pdf")
     stem = tmp_path / f"{name}-page"
     render = ["pdftoppm", "-r", "40", "-f", "1", "-l", "1", "-singlefile"]
