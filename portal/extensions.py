@@ -28,12 +28,16 @@ def select_locale():
     """Pick the language: the user's saved choice, the session's, else the default.
 
     The browser's Accept-Language is ignored on purpose: the municipality
-    decides whether a new visitor meets bokmål or nynorsk.
+    decides whether a new visitor meets bokmål or nynorsk. On the API the
+    token's user counts, so a report fetched with a token is in its owner's
+    language, as it would be from the page.
     """
     from flask import current_app
 
+    from .access import current_principal
+
     if request:
-        user = current_user
+        user = current_principal()
         if user and getattr(user, "is_authenticated", False) and user.locale in LOCALES:
             return user.locale
         if session.get("locale") in LOCALES:

@@ -29,7 +29,8 @@ def _number(value):
     """Bar label: whole numbers without decimals, others with one (the table beside it has the exact figures)."""
     if value is None:
         return ""
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    value = float(value)
+    return f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
 
 
 def _fit(label, width, size=8):
@@ -69,7 +70,7 @@ def _style(chart, series_count, hidden_text, reverse=False):
 
 
 def _value_max(values):
-    shown = [v for v in values if v is not None]
+    shown = [float(v) for v in values if v is not None]
     top = max(shown) if shown else 0
     return top * 1.15 if top > 0 else 1
 

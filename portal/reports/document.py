@@ -62,9 +62,9 @@ def styles():
     return {
         "cover": ParagraphStyle("cover", parent=body, fontName=FONT_BOLD, fontSize=26, leading=32, spaceBefore=60, spaceAfter=18),
         "title": ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=18, leading=22, spaceAfter=10),
-        "h1": ParagraphStyle("h1", parent=body, fontName=FONT_BOLD, fontSize=16, leading=20, spaceBefore=12, spaceAfter=6),
-        "h2": ParagraphStyle("h2", parent=body, fontName=FONT_BOLD, fontSize=13, leading=17, spaceBefore=10, spaceAfter=4),
-        "h3": ParagraphStyle("h3", parent=body, fontName=FONT_BOLD, fontSize=11, leading=14, spaceBefore=6, spaceAfter=2),
+        "h1": ParagraphStyle("h1", parent=body, keepWithNext=1, fontName=FONT_BOLD, fontSize=16, leading=20, spaceBefore=12, spaceAfter=6),
+        "h2": ParagraphStyle("h2", parent=body, keepWithNext=1, fontName=FONT_BOLD, fontSize=13, leading=17, spaceBefore=10, spaceAfter=4),
+        "h3": ParagraphStyle("h3", parent=body, keepWithNext=1, fontName=FONT_BOLD, fontSize=11, leading=14, spaceBefore=6, spaceAfter=2),
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11),
         "muted": ParagraphStyle("muted", parent=body, textColor=colors.HexColor("#555555")),
