@@ -309,6 +309,8 @@ def _area_parts(name):
     merged.update(getattr(learning, name))
     from . import appraisal_report  # noqa: E402  (the appraisal summary PDF)
     merged.update(getattr(appraisal_report, name))
+    from . import exports  # noqa: E402  (workforce and plan exports as CSV / XLSX)
+    merged.update(getattr(exports, name))
     return merged
 
 

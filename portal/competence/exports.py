@@ -5,15 +5,12 @@ file; the second holds fixed column names, for scripts (read from the
 second row, e.g. ``pandas.read_csv(f, header=1)``). One line per cell of
 the matrix. A hidden figure is an empty cell with a note saying why.
 """
-import csv
-import io
 from datetime import date
 
-from flask import Response
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.styles import Font
+
+from ..reports import tabular
 
 COLUMNS = (
     ("unit_id", _l("Unit id")),
@@ -35,8 +32,6 @@ COLUMNS = (
     ("note", _l("Note")),
 )
 MACHINE_NAMES = tuple(name for name, _label in COLUMNS)
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def header():
@@ -74,45 +69,24 @@ def filename(extension, today=None):
     return f"kompetansegap-{(today or date.today()).isoformat()}.{extension}"
 
 
+def table(level):
+    """The matrix as a :class:`~portal.reports.tabular.Table` (one sheet, titled "Gaps")."""
+    return tabular.Table(_("Gaps"), tabular.columns(*COLUMNS), rows(level))
+
+
 def to_csv(level):
     """The matrix as UTF-8 CSV with a byte-order mark, so spreadsheet programs read æøå right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header())
-    writer.writerow(MACHINE_NAMES)
-    for values in rows(level):
-        writer.writerow(["" if v is None else v for v in values])
-    return "\ufeff" + buffer.getvalue()
+    return tabular.to_csv(table(level))
 
 
 def to_xlsx(level):
     """The matrix as an XLSX workbook (bytes): numbers stay numbers, the headers stay in view."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Gaps")[:31]
-    sheet.append(header())
-    sheet.append(list(MACHINE_NAMES))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for cell in sheet[2]:
-        cell.font = Font(italic=True, color="4A4A4A")
-    for values in rows(level):
-        sheet.append(values)
-    sheet.freeze_panes = "A3"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _download(body, mimetype, name):
-    response = Response(body, content_type=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return tabular.to_xlsx(table(level))
 
 
 def csv_response(level):
-    return _download(to_csv(level).encode("utf-8"), CSV_TYPE, filename("csv"))
+    return tabular.download(to_csv(level), "csv", filename("csv"))
 
 
 def xlsx_response(level):
-    return _download(to_xlsx(level), XLSX_TYPE, filename("xlsx"))
+    return tabular.download(to_xlsx(level), "xlsx", filename("xlsx"))

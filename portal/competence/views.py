@@ -1,2 +1,3 @@
 """The competence area's pages, one module per kind of page."""
 from . import views_catalogue, views_gaps, views_profile, views_workforce  # noqa: F401
+from . import views_exports  # noqa: E402,F401  (workforce figures as CSV and XLSX)
