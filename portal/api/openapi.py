@@ -311,6 +311,8 @@ def _area_parts(name):
     merged.update(getattr(appraisal_report, name))
     from . import exports  # noqa: E402  (workforce and plan exports as CSV / XLSX)
     merged.update(getattr(exports, name))
+    from . import plan_report  # noqa: E402  (the competence plan PDF)
+    merged.update(getattr(plan_report, name))
     return merged
 
 

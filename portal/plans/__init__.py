@@ -4,6 +4,7 @@ from flask import Blueprint
 bp = Blueprint("plans", __name__)
 
 from . import models, views, views_content  # noqa: E402,F401  (models: the tables must be known to migrations)
+from . import views_report  # noqa: E402,F401  (the plan as PDF)
 from . import views_exports  # noqa: E402,F401  (goals and measures as CSV and XLSX)
 
 

@@ -25,6 +25,8 @@ class GoalView:
     progress: int | None
     suggested: str | None
     measures: list = field(default_factory=list)
+    baseline: object = None  # the value when the goal was set, None when unknown or hidden
+    baseline_hidden: bool = False
 
 
 def load_plan(plan_id):
@@ -47,6 +49,7 @@ def content(plan, user):
     for goal in plan.goals:
         value = values.get(goal.id)
         hidden = hidden_for(user, goal, value)
+        baseline_hidden = hidden_for(user, goal, goal.baseline_value)
         goals.append(
             GoalView(
                 goal=goal,
@@ -55,6 +58,8 @@ def content(plan, user):
                 progress=None if hidden else progress(goal, value),
                 suggested=suggested_verdict(goal, value),
                 measures=[m for m in plan.measures if m.goal_id == goal.id],
+                baseline=None if baseline_hidden else goal.baseline_value,
+                baseline_hidden=baseline_hidden,
             )
         )
     definition = engine.definition_for(plan)

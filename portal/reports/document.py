@@ -29,7 +29,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.tableofcontents import TableOfContents
 
 FONT_DIR = "/usr/share/fonts/truetype/dejavu"
@@ -76,19 +76,37 @@ def text(value, style):
     return Paragraph(escape(value or "").replace("\n", "<br/>"), style)
 
 
+CELL_PADDING = 12  # reportlab's default left + right cell padding
+
+
+def _cell(value, width, style, font):
+    """A cell's content: the plain string when it fits on one line, else a wrapping paragraph.
+
+    Plain strings are drawn directly by the table, several times faster than
+    a paragraph per cell, which matters in a report of thousands of cells.
+    """
+    value = "" if value is None else str(value)
+    if "\n" not in value and width and pdfmetrics.stringWidth(value, font, style.fontSize) <= width - CELL_PADDING:
+        return value
+    return text(value, ParagraphStyle("cell", parent=style, fontName=font))
+
+
 def table(rows, widths, style, extra=()):
     """A table of plain texts with a bold header row that repeats on each page.
 
     ``extra`` are further reportlab table style commands (e.g. right-aligned
     number columns).
     """
-    cells = [[text(str(cell) if cell is not None else "", style) for cell in row] for row in rows]
-    for cell in cells[0]:
-        cell.style = ParagraphStyle("th", parent=style, fontName=FONT_BOLD)
+    cells = [
+        [_cell(value, width, style, FONT_BOLD if index == 0 else FONT) for value, width in zip(row, widths)]
+        for index, row in enumerate(rows)
+    ]
     made = Table(cells, colWidths=widths, repeatRows=1)
     made.setStyle(
         TableStyle(
             [
+                ("FONT", (0, 0), (-1, -1), FONT, style.fontSize, style.leading),
+                ("FONT", (0, 0), (-1, 0), FONT_BOLD, style.fontSize, style.leading),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.HexColor("#999999")),
@@ -108,6 +126,43 @@ def colour_cell_table(rows, widths, style, colours):
     """
     fills = [("BACKGROUND", cell, cell, colour) for cell, colour in colours.items()]
     return table(rows, widths, style, extra=fills)
+
+
+def facts(rows, width, style):
+    """A two-column list of (label, value) without a header row, labels in bold."""
+    cells = [[_cell(label, width * 0.35, style, FONT_BOLD), _cell(value, width * 0.65, style, FONT)] for label, value in rows]
+    made = Table(cells, colWidths=[width * 0.35, width * 0.65], hAlign="LEFT")
+    made.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (0, -1), FONT_BOLD, style.fontSize, style.leading),
+                ("FONT", (1, 0), (1, -1), FONT, style.fontSize, style.leading),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEABOVE", (0, 0), (-1, 0), 0.8, colors.black),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#999999")),
+            ]
+        )
+    )
+    return made
+
+
+def cover(municipality, kind, title, fact_rows, width, note=""):
+    """The first page of a long report and the contents page after it.
+
+    Who made it, what kind of document, its title, the facts that place it
+    (scope, period, date) and an optional note, then the table of contents
+    on a page of its own.
+    """
+    style = styles()
+    story = [
+        text(municipality, style["h2"]),
+        text(kind, style["muted"]),
+        text(title, style["cover"]),
+        facts(fact_rows, width, style["body"]),
+    ]
+    if note:
+        story += [Spacer(1, 6 * mm), text(note, style["muted"])]
+    return story + [PageBreak(), text(_("Contents"), style["title"]), contents(), PageBreak()]
 
 
 class Heading(Paragraph):
