@@ -40,5 +40,9 @@ test: install-test
 	$(BIN)/python -m pytest -q
 	bash .ci/with-postgres $(BIN)/python -m pytest -q
 
+## Every benchmark in bench/ (each builds its own 50,000-employee demo in a temporary database).
+bench: install
+	for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
 clean:
 	rm -rf $(VENV) instance

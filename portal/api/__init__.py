@@ -7,4 +7,5 @@ from . import appraisals, catalogue, gaps, plans, views, workforce  # noqa: E402
 from . import learning  # noqa: E402,F401
 from . import appraisal_report  # noqa: E402,F401  (the appraisal summary PDF)
 from . import plan_report  # noqa: E402,F401  (the competence plan PDF)
+from . import reports  # noqa: E402,F401  (the workforce and gap report PDF)
 from . import exports  # noqa: E402,F401  (workforce and plan exports as CSV / XLSX)

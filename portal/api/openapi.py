@@ -313,6 +313,8 @@ def _area_parts(name):
     merged.update(getattr(exports, name))
     from . import plan_report  # noqa: E402  (the competence plan PDF)
     merged.update(getattr(plan_report, name))
+    from . import reports  # noqa: E402  (the workforce and gap report PDF)
+    merged.update(getattr(reports, name))
     return merged
 
 

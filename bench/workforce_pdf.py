@@ -1,0 +1,186 @@
+"""How fast is the workforce and gap report PDF at Oslo size, next to reportlab alone?
+
+Builds the demo municipality with 50,000 employees (``portal.org.demo``),
+refreshes the planner's statistics, and then times:
+
+* ``GET /workforce/report.pdf`` for the whole municipality, as hr and as a
+  politician (the whole request: figures, gap matrix, layout, PDF), with the
+  two halves of it (``report.collect``: the database; ``report.layout``:
+  reportlab) printed beside it;
+* the baseline: a plain reportlab document (``SimpleDocTemplate`` and one
+  ``Table`` of short strings) with the same number of pages as the report.
+
+Each figure is printed in seconds and as a ratio to the baseline (issue 8's
+target: at most 3 x). Usage::
+
+    .venv/bin/python bench/workforce_pdf.py                # temporary SQLite database
+    DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/workforce_pdf.py
+
+With ``DATABASE_URL`` an empty database is migrated and filled; one that
+already holds the demo is reused.
+"""
+import argparse
+import io
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flask_login import login_user  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+
+from portal import create_app  # noqa: E402
+from portal.extensions import db  # noqa: E402
+
+PATH = "/workforce/report.pdf"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--employees", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs per figure")
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL")
+    folder = None
+    if not url:
+        folder = tempfile.mkdtemp(prefix="bench-workforce-pdf-")
+        url = f"sqlite:///{folder}/bench.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
+                      "INSTANCE_PATH": folder or tempfile.gettempdir()})
+    try:
+        with app.app_context():
+            print(f"database: {db.engine.dialect.name}")
+            prepare(args.employees, args.seed)
+            report(app, args.repeat)
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def prepare(employees, seed):
+    """Migrate, generate the demo if the database is empty, refresh the planner's statistics."""
+    from flask_migrate import upgrade
+
+    from portal.org.demo import generate
+    from portal.org.models import Employee, Unit
+
+    upgrade()
+    if not db.session.scalar(select(func.count()).select_from(Employee)):
+        started = time.perf_counter()
+        generate(employees=employees, seed=seed, password="bench-password")
+        print(f"demo with {employees:,} employees generated in {time.perf_counter() - started:.1f} s")
+    people = db.session.scalar(select(func.count()).select_from(Employee))
+    units = db.session.scalar(select(func.count()).select_from(Unit))
+    print(f"{people:,} employees, {units:,} units")
+    db.session.commit()
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+
+
+# --- timing -------------------------------------------------------------------------------------
+
+
+def best_of(repeat, work):
+    times, result = [], None
+    for _ in range(repeat):
+        db.session.expire_all()
+        started = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def pages_of(pdf):
+    """The page count of a PDF reportlab wrote (one ``/Type /Page`` object per page)."""
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+def plain_document(rows):
+    """The baseline: reportlab alone, one table of ``rows`` short strings over five columns."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
+
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, title="Plain table")
+    data = [["Profession", "Employees", "Part-time", "Average", "Age"]]
+    data += [[f"Profession {i}", str(i * 7 % 1000), f"{i % 100},0 %", f"{80 + i % 20},5 %", "67"] for i in range(rows)]
+    table = Table(data, repeatRows=1)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]))
+    doc.build([table])
+    return out.getvalue()
+
+
+def plain_rows_for(pages):
+    """How many table rows make a plain document of exactly ``pages`` pages."""
+    per_page = max(1, len_rows_per_page())
+    rows = per_page * pages - per_page // 2
+    while pages_of(plain_document(rows)) < pages:
+        rows += per_page // 4 or 1
+    while pages_of(plain_document(rows)) > pages:
+        rows -= 1
+    return rows
+
+
+def len_rows_per_page():
+    probe = 500
+    return probe // max(1, pages_of(plain_document(probe)))
+
+
+def report(app, repeat):
+    from portal.competence import report as workforce_report
+    from portal.org.models import User
+
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(("hr", "politician"))))}
+
+    def request(username):
+        def work():
+            with app.test_request_context(PATH):
+                login_user(db.session.get(User, users[username].id))
+                response = app.full_dispatch_request()
+                assert response.status_code == 200, response.status_code
+                return response.get_data()
+        return work
+
+    def halves(username):
+        with app.test_request_context(PATH):
+            user = db.session.get(User, users[username].id)
+            login_user(user)
+            collect, content = best_of(repeat, lambda: workforce_report.collect(user))
+            layout, _pdf = best_of(repeat, lambda: workforce_report.layout(content))
+        return collect, layout
+
+    lines = []
+    pages = None
+    for username in ("hr", "politician"):
+        elapsed, pdf = best_of(repeat, request(username))
+        pages = pages or pages_of(pdf)
+        collect, layout = halves(username)
+        lines.append((f"GET {PATH} (whole municipality) as {username}", elapsed, f"{pages_of(pdf)} pages, "
+                      f"{len(pdf) / 1024:,.0f} KiB"))
+        lines.append((f"  of which the figures (report.collect) as {username}", collect, ""))
+        lines.append((f"  of which the layout (report.layout) as {username}", layout, ""))
+
+    rows = plain_rows_for(pages)
+    base, plain = best_of(repeat, lambda: plain_document(rows))
+    lines.insert(0, (f"plain reportlab: SimpleDocTemplate + one Table ({rows:,} rows)", base,
+                     f"{pages_of(plain)} pages, {len(plain) / 1024:,.0f} KiB"))
+
+    print()
+    width = max(len(label) for label, _, _ in lines)
+    for label, seconds, note in lines:
+        print(f"{label:<{width}}  {seconds:7.3f} s  {seconds / base:6.1f} x baseline  {note}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Page: the workforce and gap report as PDF (``/workforce/report.pdf``).
+
+Same filters, same readers and same 404 as ``/workforce`` (the filters are
+read by that page's own ``_read_filters``); a bad horizon or profession
+gives the workforce page with the field marked and status 422, so the
+reader sees what to correct instead of a broken download.
+"""
+from flask import Response, abort
+from flask_login import current_user
+
+from .. import access
+from . import bp, report
+from .heatmap import LevelNotFound
+from .views_workforce import VIEWERS, _read_filters, workforce_page
+from .workforce import NotVisible, professions_in_view, selectable_units
+
+
+def pdf_response(body, today=None):
+    """The PDF as a download; private (figures about staff), never stored by a cache."""
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{report.filename(today)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/workforce/report.pdf")
+@access.allow(*VIEWERS)
+def workforce_report_pdf():
+    """Workforce figures and the gap heat map for a unit (with sub-units) or the whole municipality."""
+    unit, profession, horizon, _text, errors = _read_filters(
+        selectable_units(current_user), professions_in_view(current_user)
+    )
+    if errors:
+        return workforce_page()
+    try:
+        content = report.collect(current_user, unit, profession, horizon)
+    except (NotVisible, LevelNotFound):
+        abort(404)
+    return pdf_response(report.layout(content), content.today)
