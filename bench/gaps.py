@@ -21,22 +21,19 @@ With ``DATABASE_URL`` an empty database is migrated and filled; one that
 already holds the demo is reused (and topped up once). Runs in well under
 three minutes on two cores.
 """
-import argparse
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from flask_login import login_user  # noqa: E402
-from sqlalchemy import func, insert, inspect, select, text  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from portal import create_app  # noqa: E402
+import harness  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
 TARGET_COMPETENCES = 200
@@ -46,47 +43,18 @@ HORIZON = 5
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--employees", type=int, default=50_000)
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs per figure")
-    args = parser.parse_args()
-
-    url = os.environ.get("DATABASE_URL")
-    folder = None
-    if not url:
-        folder = tempfile.mkdtemp(prefix="bench-gaps-")
-        url = f"sqlite:///{folder}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
-                      "INSTANCE_PATH": folder or tempfile.gettempdir()})
-    try:
-        with app.app_context():
-            print(f"database: {db.engine.dialect.name}")
-            prepare(app, args.employees, args.seed)
-            report(app, args.repeat)
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if folder:
-            shutil.rmtree(folder, ignore_errors=True)
+    args = harness.arguments(__doc__)
+    with harness.database("bench-gaps-") as app:
+        prepare(args.employees, args.seed)
+        report(app, args.repeat)
 
 
 # --- the data -----------------------------------------------------------------------------------
 
 
-def prepare(app, employees, seed):
+def prepare(employees, seed):
     """Migrate, generate and top up as needed; then refresh planner statistics."""
-    from flask_migrate import upgrade
-
-    from portal.org.demo import generate
-    from portal.org.models import Employee
-
-    if "employee" not in inspect(db.engine).get_table_names():
-        upgrade()
-    if not db.session.scalar(select(func.count()).select_from(Employee)):
-        started = time.perf_counter()
-        generate(employees=employees, seed=seed, password="bench-password")
-        print(f"demo with {employees:,} employees generated in {time.perf_counter() - started:.1f} s")
+    harness.demo(employees, seed)
     top_up(seed)
     db.session.commit()
     print(counts())
@@ -106,9 +74,7 @@ def fresh_statistics():
     started = time.perf_counter()
     requirement_gaps(horizon_years=HORIZON, today=today)
     print(f"requirement_gaps() before the planner has statistics: {time.perf_counter() - started:.2f} s")
-    db.session.commit()
-    with db.engine.begin() as conn:
-        conn.execute(text("ANALYZE"))  # what autovacuum (PostgreSQL) or PRAGMA optimize (SQLite) does
+    harness.analyse()
 
 
 def counts():
@@ -228,16 +194,6 @@ def run_baseline(today, horizon):
 # --- timing ---------------------------------------------------------------------------------------
 
 
-def best_of(repeat, work):
-    times, result = [], None
-    for _ in range(repeat):
-        db.session.expire_all()
-        started = time.perf_counter()
-        result = work()
-        times.append(time.perf_counter() - started)
-    return min(times), result
-
-
 def report(app, repeat):
     from portal.auth.tokens import issue_token, revoke
     from portal.auth.models import ApiToken
@@ -246,8 +202,8 @@ def report(app, repeat):
 
     today = date.today()
     horizon = horizon_date(today, HORIZON)
-    base, expected = best_of(repeat, lambda: run_baseline(today, horizon))
-    ours, rows = best_of(repeat, lambda: requirement_gaps(horizon_years=HORIZON, today=today))
+    base, expected = harness.best_of(repeat, lambda: run_baseline(today, horizon))
+    ours, rows = harness.best_of(repeat, lambda: requirement_gaps(horizon_years=HORIZON, today=today))
     got = {r.requirement_id: (r.holders_now, r.retiring_by_horizon) for r in rows}
     if got != expected:
         wrong = [rid for rid in expected if got.get(rid) != expected[rid]][:5]
@@ -284,12 +240,12 @@ def report(app, repeat):
     lines = [("one hand-written SQL aggregate (baseline)", base, ""),
              ("requirement_gaps(): the portal's computation", ours, "")]
     for username in ("hr", "politician"):
-        elapsed, pages = best_of(1, lambda: api_all_pages(username))
+        elapsed, pages = harness.best_of(1, lambda: api_all_pages(username))
         lines.append((f"GET /api/v1/gaps?per_page=200, all pages, as {username}", elapsed, f"{pages} pages"))
     for username in ("hr", "politician"):
         for label, path in (("top", f"/gaps?horizon_years={HORIZON}"),
                             (area.name, f"/gaps?horizon_years={HORIZON}&unit_id={area.id}")):
-            elapsed, size = best_of(repeat, page(username, path))
+            elapsed, size = harness.best_of(repeat, page(username, path))
             lines.append((f"GET /gaps ({label}) as {username}", elapsed, f"{size / 1024:,.0f} KiB"))
 
     width = max(len(label) for label, _, _ in lines)

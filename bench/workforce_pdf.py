@@ -19,84 +19,42 @@ target: at most 3 x). Usage::
 With ``DATABASE_URL`` an empty database is migrated and filled; one that
 already holds the demo is reused.
 """
-import argparse
 import io
-import os
 import re
-import shutil
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from flask_login import login_user  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
-from portal import create_app  # noqa: E402
+import harness  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
 PATH = "/workforce/report.pdf"
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--employees", type=int, default=50_000)
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs per figure")
-    args = parser.parse_args()
-
-    url = os.environ.get("DATABASE_URL")
-    folder = None
-    if not url:
-        folder = tempfile.mkdtemp(prefix="bench-workforce-pdf-")
-        url = f"sqlite:///{folder}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
-                      "INSTANCE_PATH": folder or tempfile.gettempdir()})
-    try:
-        with app.app_context():
-            print(f"database: {db.engine.dialect.name}")
-            prepare(args.employees, args.seed)
-            report(app, args.repeat)
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if folder:
-            shutil.rmtree(folder, ignore_errors=True)
+    args = harness.arguments(__doc__)
+    with harness.database("bench-workforce-pdf-") as app:
+        prepare(args.employees, args.seed)
+        report(app, args.repeat)
 
 
 def prepare(employees, seed):
     """Migrate, generate the demo if the database is empty, refresh the planner's statistics."""
-    from flask_migrate import upgrade
-
-    from portal.org.demo import generate
     from portal.org.models import Employee, Unit
 
-    upgrade()
-    if not db.session.scalar(select(func.count()).select_from(Employee)):
-        started = time.perf_counter()
-        generate(employees=employees, seed=seed, password="bench-password")
-        print(f"demo with {employees:,} employees generated in {time.perf_counter() - started:.1f} s")
+    harness.demo(employees, seed)
     people = db.session.scalar(select(func.count()).select_from(Employee))
     units = db.session.scalar(select(func.count()).select_from(Unit))
     print(f"{people:,} employees, {units:,} units")
-    db.session.commit()
-    with db.engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
+    harness.analyse()
 
 
 # --- timing -------------------------------------------------------------------------------------
-
-
-def best_of(repeat, work):
-    times, result = [], None
-    for _ in range(repeat):
-        db.session.expire_all()
-        started = time.perf_counter()
-        result = work()
-        times.append(time.perf_counter() - started)
-    return min(times), result
 
 
 def pages_of(pdf):
@@ -156,14 +114,14 @@ def report(app, repeat):
         with app.test_request_context(PATH):
             user = db.session.get(User, users[username].id)
             login_user(user)
-            collect, content = best_of(repeat, lambda: workforce_report.collect(user))
-            layout, _pdf = best_of(repeat, lambda: workforce_report.layout(content))
+            collect, content = harness.best_of(repeat, lambda: workforce_report.collect(user))
+            layout, _pdf = harness.best_of(repeat, lambda: workforce_report.layout(content))
         return collect, layout
 
     lines = []
     pages = None
     for username in ("hr", "politician"):
-        elapsed, pdf = best_of(repeat, request(username))
+        elapsed, pdf = harness.best_of(repeat, request(username))
         pages = pages or pages_of(pdf)
         collect, layout = halves(username)
         lines.append((f"GET {PATH} (whole municipality) as {username}", elapsed, f"{pages_of(pdf)} pages, "
@@ -172,7 +130,7 @@ def report(app, repeat):
         lines.append((f"  of which the layout (report.layout) as {username}", layout, ""))
 
     rows = plain_rows_for(pages)
-    base, plain = best_of(repeat, lambda: plain_document(rows))
+    base, plain = harness.best_of(repeat, lambda: plain_document(rows))
     lines.insert(0, (f"plain reportlab: SimpleDocTemplate + one Table ({rows:,} rows)", base,
                      f"{pages_of(plain)} pages, {len(plain) / 1024:,.0f} KiB"))
 

@@ -1,17 +1,14 @@
 """The appraisal summary PDF on the pages: the employee and their leaders only, 404 for everyone else."""
-from flask import Response
 from flask_login import current_user
 
 from .. import access
+from ..reports.files import download
 from . import bp, report, visibility
 
 
 def pdf_response(appraisal):
     """The PDF as a download that no cache keeps (the content is confidential)."""
-    response = Response(report.render(appraisal), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{report.filename(appraisal)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download(report.render(appraisal), "pdf", report.filename(appraisal), private=True)
 
 
 @bp.get("/appraisals/<int:appraisal_id>/report.pdf", endpoint="report")

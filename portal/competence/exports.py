@@ -10,7 +10,7 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..reports import tabular
+from ..reports import files, tabular
 
 COLUMNS = (
     ("unit_id", _l("Unit id")),
@@ -85,8 +85,8 @@ def to_xlsx(level):
 
 
 def csv_response(level):
-    return tabular.download(to_csv(level), "csv", filename("csv"))
+    return files.download(to_csv(level), "csv", filename("csv"))
 
 
 def xlsx_response(level):
-    return tabular.download(to_xlsx(level), "xlsx", filename("xlsx"))
+    return files.download(to_xlsx(level), "xlsx", filename("xlsx"))

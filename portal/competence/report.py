@@ -37,7 +37,7 @@ from ..org.stats import Figures, figures_by_unit
 from ..reports import charts, document
 from .gaps import gap_viewer
 from .heatmap import BANDS, HIDDEN_BAND, band, build_level
-from .workforce import DEFAULT_HORIZON, hide_small, nordic_key, scope_for, shown_figures, workforce
+from .workforce import DEFAULT_HORIZON, band_label, hide_small, nordic_key, scope_for, shown_figures, workforce
 
 WIDTH = 170 * mm
 HIDDEN = "< 5"
@@ -94,15 +94,6 @@ def position(value, headcount):
     if value is not None:
         return format_decimal(value, "#,##0.0") + "\u00a0%"
     return "–" if headcount == 0 else _("not shown")
-
-
-def band_label(band_row):
-    """How an age band reads: "Under 25", "25–34", "67 and over" (as on /workforce)."""
-    if band_row["min_age"] is None:
-        return _("Under %(age)d", age=band_row["max_age"] + 1)
-    if band_row["max_age"] is None:
-        return _("%(age)d and over", age=band_row["min_age"])
-    return f"{band_row['min_age']}–{band_row['max_age']}"
 
 
 # --- what goes into the report -------------------------------------------------------

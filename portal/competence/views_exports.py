@@ -19,10 +19,10 @@ from flask_login import current_user
 
 from .. import access
 from ..org.stats import MIN_GROUP
-from ..reports import tabular
+from ..reports import files, tabular
 from . import bp
-from .views_workforce import SOURCE_LABELS, VIEWERS, _read_filters, band_label, workforce_page
-from .workforce import NotVisible, professions_in_view, scope_for, selectable_units, shown_figures, workforce
+from .views_workforce import SOURCE_LABELS, VIEWERS, _read_filters, workforce_page
+from .workforce import NotVisible, band_label, professions_in_view, scope_for, selectable_units, shown_figures, workforce
 
 COLUMNS = tabular.columns(
     ("section", _l("Section code")),
@@ -178,7 +178,7 @@ def export(user, unit, profession, horizon, extension):
     figures = shown_figures(raw, detailed)
     table = workforce_table(raw, figures, detailed, scope_label(user, unit), profession)
     body = tabular.to_csv(table) if extension == "csv" else tabular.to_xlsx(table)
-    return tabular.download(body, extension, filename(unit, raw.today, extension), private=True)
+    return files.download(body, extension, filename(unit, raw.today, extension), private=True)
 
 
 def _download(extension):

@@ -5,10 +5,11 @@ read by that page's own ``_read_filters``); a bad horizon or profession
 gives the workforce page with the field marked and status 422, so the
 reader sees what to correct instead of a broken download.
 """
-from flask import Response, abort
+from flask import abort
 from flask_login import current_user
 
 from .. import access
+from ..reports.files import download
 from . import bp, report
 from .heatmap import LevelNotFound
 from .views_workforce import VIEWERS, _read_filters, workforce_page
@@ -17,10 +18,7 @@ from .workforce import NotVisible, professions_in_view, selectable_units
 
 def pdf_response(body, today=None):
     """The PDF as a download; private (figures about staff), never stored by a cache."""
-    response = Response(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{report.filename(today)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download(body, "pdf", report.filename(today), private=True)
 
 
 @bp.route("/workforce/report.pdf")

@@ -29,6 +29,7 @@ from .workforce import (
     MAX_HORIZON,
     MIN_HORIZON,
     NotVisible,
+    band_label,
     is_known_profession,
     profession_ages,
     professions_in_view,
@@ -46,15 +47,6 @@ SOURCE_LABELS = {
     SOURCE_SPECIAL: _l("Special age limit"),
     SOURCE_SETTING: _l("Set by HR"),
 }
-
-
-def band_label(band):
-    """How an age band reads on the page: "Under 25", "25–34", "67 and over"."""
-    if band["min_age"] is None:
-        return _("Under %(age)d", age=band["max_age"] + 1)
-    if band["max_age"] is None:
-        return _("%(age)d and over", age=band["min_age"])
-    return f"{band['min_age']}–{band['max_age']}"
 
 
 def _read_filters(units, professions):

@@ -22,6 +22,7 @@ people, nor a share computed from one.
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, extract, func, literal, or_, select
 
 from ..extensions import db
@@ -127,6 +128,15 @@ class Workforce:
     @property
     def past_retirement(self):
         return sum(p.past_retirement for p in self.professions)
+
+
+def band_label(band):
+    """How an age band reads on pages and in reports: "Under 25", "25–34", "67 and over"."""
+    if band["min_age"] is None:
+        return _("Under %(age)d", age=band["max_age"] + 1)
+    if band["max_age"] is None:
+        return _("%(age)d and over", age=band["min_age"])
+    return f"{band['min_age']}–{band['max_age']}"
 
 
 def turnover_years(today):

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from ..competence.workforce import nordic_key
 from ..extensions import db
 from ..org.models import Employee, Unit
-from ..reports import tabular
+from ..reports import files, tabular
 from .logging import KIND_LABELS, activities_for, activities_stmt, participant_condition
 from .models import LearningParticipant
 
@@ -113,4 +113,4 @@ def filename(stem, extension, today=None):
 def render(table, extension, stem):
     """The download of ``table``: personal data, so never kept by a cache."""
     body = tabular.to_csv(table) if extension == "csv" else tabular.to_xlsx(table)
-    return tabular.download(body, extension, filename(stem, extension), private=True)
+    return files.download(body, extension, filename(stem, extension), private=True)

@@ -12,7 +12,7 @@ the name in the reader's language beside it, for people.
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..reports import tabular
+from ..reports import files, tabular
 from .catalogue import GOAL_KIND_LABELS, MEASURE_KINDS, STATUS_LABELS, STRATEGY_LABELS, VERDICT_LABELS
 from .figures import FIGURES, hidden_for, measure_total
 from .pages import content
@@ -137,14 +137,14 @@ def filename(plan, what, extension):
 
 
 def goals_csv(plan, user):
-    return tabular.download(tabular.to_csv(goals_table(plan, user)), "csv", filename(plan, "maal", "csv"), private=True)
+    return files.download(tabular.to_csv(goals_table(plan, user)), "csv", filename(plan, "maal", "csv"), private=True)
 
 
 def measures_csv(plan):
-    return tabular.download(tabular.to_csv(measures_table(plan)), "csv", filename(plan, "tiltak", "csv"), private=True)
+    return files.download(tabular.to_csv(measures_table(plan)), "csv", filename(plan, "tiltak", "csv"), private=True)
 
 
 def plan_xlsx(plan, user):
     """Both tables in one workbook, a sheet each."""
     body = tabular.to_xlsx(goals_table(plan, user), measures_table(plan))
-    return tabular.download(body, "xlsx", filename(plan, "", "xlsx"), private=True)
+    return files.download(body, "xlsx", filename(plan, "", "xlsx"), private=True)

@@ -1,17 +1,15 @@
 """The competence plan as PDF on the pages: readable by every logged-in user, like the plan page."""
-from flask import Response, abort
+from flask import abort
 from flask_login import current_user
 
 from .. import access
+from ..reports.files import download
 from . import bp, pages, report
 
 
 def pdf_response(plan, user):
     """The report as a download; ``private`` because it can name people (sign-offs, history)."""
-    response = Response(report.render(plan, user), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{report.filename(plan)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download(report.render(plan, user), "pdf", report.filename(plan), private=True)
 
 
 @bp.get("/plans/<int:plan_id>/report.pdf", endpoint="report_pdf")

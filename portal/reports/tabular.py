@@ -23,14 +23,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Response
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TYPES = {"csv": CSV_TYPE, "xlsx": XLSX_TYPE}
 SHEET_TITLE_MAX = 31  # Excel refuses longer sheet names
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -173,17 +169,6 @@ def to_xlsx(*tables):
 
 
 # --- the response --------------------------------------------------------------------
-
-
-def download(body, kind, filename, private=False):
-    """A file download: ``kind`` is "csv" or "xlsx"; ``private`` for personal data (never stored by caches)."""
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    response = Response(body, content_type=TYPES[kind])
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    if private:
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def safe_name(text):

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from portal.reports import tabular
+from portal.reports import files, tabular
 
 
 def sample():
@@ -43,7 +43,7 @@ def test_csv_has_a_bom_two_header_rows_and_crlf_line_ends():
     assert rows[3][1] == "" and rows[3][5] == "Ikke vist: færre enn 5 personer"
     assert rows[4][:4] == ["Ola Øverby", "0", "1", "1000"]  # whole numbers without ".0" or ".00"
     # Bytes as served: UTF-8 with the BOM, so Excel reads æøå right.
-    body = tabular.download(text, "csv", "x.csv").get_data()
+    body = files.download(text, "csv", "x.csv").get_data()
     assert body.startswith(b"\xef\xbb\xbf") and "Ærlig".encode() in body
 
 
@@ -77,8 +77,8 @@ def test_sheet_titles_are_valid_and_unique():
 
 def test_download_headers(app):
     with app.test_request_context():
-        public = tabular.download(b"x", "xlsx", "kompetansegap-2026-11-01.xlsx")
-        private = tabular.download("a,b\r\n", "csv", "arbeidsstyrke.csv", private=True)
+        public = files.download(b"x", "xlsx", "kompetansegap-2026-11-01.xlsx")
+        private = files.download("a,b\r\n", "csv", "arbeidsstyrke.csv", private=True)
     assert public.headers["Content-Disposition"] == 'attachment; filename="kompetansegap-2026-11-01.xlsx"'
     assert public.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert "no-store" not in public.headers.get("Cache-Control", "")

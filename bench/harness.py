@@ -1,0 +1,82 @@
+"""What every benchmark under bench/ does the same way.
+
+Each script times the portal against a baseline measured in the same run, on
+a database it fills itself: a temporary SQLite file, or the database in
+``DATABASE_URL`` (migrated when empty, reused when it already holds the
+demo). This module holds that common ground: the command-line options, the
+database and app, the demo data and "best of N" timing.
+"""
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+
+from sqlalchemy import func, inspect, select, text
+
+from portal import create_app
+from portal.extensions import db
+
+
+def arguments(doc):
+    """The options every benchmark takes: demo size, seed and how many runs to take the best of."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--employees", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs per figure")
+    return parser.parse_args()
+
+
+@contextmanager
+def database(prefix):
+    """An app bound to ``DATABASE_URL`` or a temporary SQLite file, inside its app context."""
+    url = os.environ.get("DATABASE_URL")
+    folder = None
+    if not url:
+        folder = tempfile.mkdtemp(prefix=prefix)
+        url = f"sqlite:///{folder}/bench.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
+                      "INSTANCE_PATH": folder or tempfile.gettempdir()})
+    try:
+        with app.app_context():
+            print(f"database: {db.engine.dialect.name}")
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def demo(employees, seed):
+    """Migrate an empty database and fill it with the demo municipality (an existing demo is reused)."""
+    from flask_migrate import upgrade
+
+    from portal.org.demo import generate
+    from portal.org.models import Employee
+
+    if "employee" not in inspect(db.engine).get_table_names():
+        upgrade()
+    if not db.session.scalar(select(func.count()).select_from(Employee)):
+        started = time.perf_counter()
+        generate(employees=employees, seed=seed, password="bench-password")
+        print(f"demo with {employees:,} employees generated in {time.perf_counter() - started:.1f} s")
+
+
+def analyse():
+    """Refresh the planner's statistics, as autovacuum (PostgreSQL) or PRAGMA optimize (SQLite) would."""
+    db.session.commit()
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+
+
+def best_of(repeat, work):
+    """The shortest of ``repeat`` runs of ``work`` (and its last result), with nothing cached between."""
+    times, result = [], None
+    for _ in range(repeat):
+        db.session.expire_all()
+        started = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - started)
+    return min(times), result
