@@ -254,7 +254,7 @@ def _cover(content, municipality):
     figures = content.figures
     last_year = figures["retirements_per_year"][-1]["year"]
     facts = [
-        (_("Unit"), content.unit.name if content.unit else scope_text(content)),
+        (_("Unit"), scope_text(content)),
         (_("Profession"), content.profession or _("All professions")),
         (_("Figures as of"), format_date(content.today, "long")),
         (_("Years ahead"), _("%(years)d years (to %(year)d)", years=content.horizon_years, year=last_year)),
@@ -265,7 +265,7 @@ def _cover(content, municipality):
         "You see figures for groups only. Where a figure would describe fewer than 5 people, "
         "it is printed as “< 5”, and shares computed from it are not shown."
     )
-    return document.cover(municipality, scope_text(content), title(), facts, WIDTH, note)
+    return document.cover(municipality, _("Report"), title(), facts, WIDTH, note)
 
 
 def _key_figures(content, style):
