@@ -77,6 +77,8 @@ def _register_commands(app):
     """Attach the command-line commands documented in the contract."""
     from .appraisals import cli as appraisals_cli
     from .competence import cli as competence_cli
+    from .audit import cli as audit_cli
+    from .maintenance import cli as maintenance_cli
     from .notify import cli as notify_cli
     from .org import cli as org_cli
 
@@ -84,3 +86,5 @@ def _register_commands(app):
     competence_cli.init_app(app)
     notify_cli.init_app(app)
     appraisals_cli.init_app(app)
+    audit_cli.init_app(app)
+    maintenance_cli.init_app(app)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from .. import access
 from ..extensions import db
-from ..org.accounts import AccountError, create_user, find_employee, grant_role, set_email
+from ..org.accounts import AccountError, create_user, find_employee, grant_role, revoke_role, set_email
 from ..org.models import RoleAssignment, Unit, User
 from ..org.views import unit_choices
 from ..pagination import paginate, requested_page
@@ -122,7 +122,7 @@ def remove_role(user_id, assignment_id):
     if account.id == current_user.id and assignment.role == "admin":
         flash(_("You cannot remove your own administrator role."), "error")
     else:
-        db.session.delete(assignment)
+        revoke_role(account, assignment)
         db.session.commit()
         flash(_("The role was removed."), "info")
     return redirect(url_for("admin.user", user_id=account.id))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from .. import access
 from ..access import current_principal
 from ..auth.tokens import authenticate, current_token, issue_token, revoke, tokens_of
+from ..audit import log as audit
 from ..appraisals.export import export_json as appraisal_export_json
 from ..competence.profile import export_json as competence_export_json
 from ..extensions import csrf, db
@@ -74,8 +75,10 @@ def me():
 @bp.get("/me/export")
 @access.allow()
 def me_export():
-    """Everything the portal holds about the caller (GDPR right of access)."""
+    """Everything the portal holds about the caller (GDPR right of access); the download is in the audit log."""
     user = current_principal()
+    audit.record("export.personal_data", "user", user.id, {"format": "json"}, actor=user)
+    db.session.commit()
     return jsonify(
         {
             "user": user_json(user),

@@ -119,7 +119,7 @@ class _CatalogueRow:
 
 def import_catalogue(path, dry_run=False, progress=None):
     """Upsert competences by code; unknown area names become new areas."""
-    report = CatalogueReport(dry_run=dry_run)
+    report = CatalogueReport(dry_run=dry_run, kind="catalogue")
     records = load_records(path, CATALOGUE_REQUIRED, CATALOGUE_OPTIONAL, report)
     ticker = Progress(progress, len(records or ()))
     if records is None:
@@ -275,7 +275,7 @@ def _competence_values(row, area_ids):
 
 def import_competences(path, dry_run=False, progress=None, today=None):
     """Upsert held competences by (employee number, competence code, source)."""
-    report = ImportReport(dry_run=dry_run)
+    report = ImportReport(dry_run=dry_run, kind="competences")
     records = load_records(path, HELD_REQUIRED, HELD_OPTIONAL, report)
     ticker = Progress(progress, len(records or ()))
     if records is None:

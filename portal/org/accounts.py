@@ -4,6 +4,7 @@ import re
 from sqlalchemy import select
 
 from ..access import ROLES
+from ..audit import log as audit
 from ..extensions import db
 from .models import Employee, RoleAssignment, Unit, User
 
@@ -90,4 +91,19 @@ def grant_role(user, role, unit=None):
             return existing
     assignment = RoleAssignment(role=role, unit=unit)
     user.role_assignments.append(assignment)
+    _audit_role("role.grant", user, role, unit)
     return assignment
+
+
+def revoke_role(user, assignment):
+    """Take a role away from ``user`` (the caller commits)."""
+    _audit_role("role.revoke", user, assignment.role, assignment.unit)
+    db.session.delete(assignment)
+
+
+def _audit_role(action, user, role, unit):
+    """Role changes are in the audit log: who gave or took which role from whom."""
+    if user.id is None:
+        db.session.flush()  # a new account: its id is what the entry points at
+    details = {"username": user.username, "role": role, "unit": unit.code if unit is not None else None}
+    audit.record(action, "user", user.id, details)

@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..audit import log as audit
 from ..extensions import db
 from .models import Employee, Unit
 
@@ -87,6 +88,7 @@ class ImportReport:
     unchanged: int = 0
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
+    kind: str = ""  # what is imported, for the audit log: units, employees, catalogue, competences
 
     def error(self, row, column, value, message):
         """Record a problem; any error means nothing will be written."""
@@ -350,6 +352,9 @@ def _write(report, writer):
         return
     try:
         writer()
+        if report.kind:
+            counts = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
+            audit.record(f"import.{report.kind}", "", None, counts)
         db.session.commit()
     except SQLAlchemyError as error:
         db.session.rollback()
@@ -371,7 +376,7 @@ def import_employees(path, dry_run=False, progress=None):
     Employees missing from the file are left alone: an export may cover only
     part of the municipality, and leaving is recorded with ``end_date``.
     """
-    report = ImportReport(dry_run=dry_run)
+    report = ImportReport(dry_run=dry_run, kind="employees")
     records = _load(path, EMPLOYEE_REQUIRED, (), report)
     ticker = _Progress(progress, len(records or ()))
     if records is None:
@@ -509,7 +514,7 @@ def import_units(path, dry_run=False, progress=None):
     the file does not mention; those are updated too, or leaders would see the
     wrong staff.
     """
-    report = ImportReport(dry_run=dry_run)
+    report = ImportReport(dry_run=dry_run, kind="units")
     records = _load(path, UNIT_REQUIRED, UNIT_OPTIONAL, report)
     ticker = _Progress(progress, len(records or ()))
     if records is None:

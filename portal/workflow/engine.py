@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..audit import log as audit
 from ..extensions import db
 from .definition import title_in
 from .models import DECISIONS, SignOff, WorkflowHistory
@@ -459,13 +460,15 @@ def _compare_and_set(obj, seen, new):
 
 
 def _history(obj, user, kind, transition, source, comment, changes=None, capacity=None):
+    """Write the step to the object's history and to the audit log (texts stay out of the log)."""
     adapter = adapter_for(obj)
+    step = f"{transition}:{capacity}" if capacity else transition
     db.session.add(
         WorkflowHistory(
             object_type=adapter.object_type,
             object_id=obj.id,
             kind=kind,
-            transition=f"{transition}:{capacity}" if capacity else transition,
+            transition=step,
             from_state=source,
             to_state=obj.state,
             version=obj.version,
@@ -475,6 +478,10 @@ def _history(obj, user, kind, transition, source, comment, changes=None, capacit
             changes=changes,
         )
     )
+    details = {"step": step, "from": source, "to": obj.state, "version": obj.version}
+    if changes:
+        details["parts"] = sorted({str(change.get("what", "")) for change in changes if isinstance(change, dict)})
+    audit.record(f"workflow.{kind}", adapter.object_type, obj.id, details, actor=user)
 
 
 def _notify(obj, capacities, reason):
