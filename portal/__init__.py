@@ -26,6 +26,7 @@ def create_app(config=None):
     from . import settings
 
     settings.configure(app, config)
+    _trust_proxies(app)
 
     from . import extensions
 
@@ -42,6 +43,19 @@ def create_app(config=None):
 
     access.init_app(app)
     return app
+
+
+def _trust_proxies(app):
+    """Behind a reverse proxy, take the client's address and scheme from the proxy's headers.
+
+    Only as many proxies as configured are trusted, so a client cannot set
+    its own address (which the log-in limits are keyed on) with a header.
+    """
+    proxies = app.config["PORTAL_PROXIES"]
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def _register_blueprints(app):

@@ -59,6 +59,9 @@ def init_app(app):
         default_translation_directories="translations",
         default_timezone="Europe/Oslo",
     )
+    from .auth import limits
+
+    limits.init_app(app)  # log-in rate limits, per address and per account
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _make_sqlite_transactional(db.engine)

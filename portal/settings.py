@@ -20,9 +20,12 @@ def configure(app, overrides=None):
         PORTAL_DEFAULT_LOCALE=os.environ.get("PORTAL_DEFAULT_LOCALE", "nb"),
         PORTAL_MUNICIPALITY=os.environ.get("PORTAL_MUNICIPALITY", "Eksempel kommune"),
         PORTAL_TOKEN_DAYS=int(os.environ.get("PORTAL_TOKEN_DAYS", "90")),
+        # How many reverse proxies in front of the portal to trust for the client's address and scheme.
+        PORTAL_PROXIES=int(os.environ.get("PORTAL_PROXIES", "0")),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("PORTAL_SECURE_COOKIES", "") == "1",
+        REMEMBER_COOKIE_SECURE=os.environ.get("PORTAL_SECURE_COOKIES", "") == "1",
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=8 * 3600,

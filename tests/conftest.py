@@ -44,6 +44,7 @@ def make_test_app(url, **overrides):
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "PORTAL_DEFAULT_LOCALE": "nb",
+        "RATELIMIT_ENABLED": False,  # the suite logs in a lot; tests/auth/test_login_hardening.py turns it on
     }
     config.update(overrides)
     return create_app(config)

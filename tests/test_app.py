@@ -3,7 +3,7 @@ import pytest
 
 from portal import create_app
 
-from portal.access import allow
+from portal.access import allow, public
 
 from .conftest import PASSWORD, make_test_app
 
@@ -79,3 +79,19 @@ def test_unexpected_error_shows_friendly_page(database_url, people):
 def test_absurd_numbers_in_urls_are_not_server_errors(client, people, login, path):
     login("hr")
     assert client.get(path).status_code in (200, 404)
+
+
+@pytest.mark.parametrize("proxies, seen", [(0, "127.0.0.1"), (1, "203.0.113.7")])
+def test_the_client_address_comes_from_a_trusted_proxy_only(database_url, proxies, seen):
+    """Log-in limits count per address: a client must not pick its own with a header unless a proxy is trusted."""
+    fresh = make_test_app(database_url, PORTAL_PROXIES=proxies)
+
+    @fresh.route("/__addr")
+    @public
+    def addr():
+        from flask import request
+
+        return request.remote_addr
+
+    headers = {"X-Forwarded-For": "203.0.113.7"}
+    assert fresh.test_client().get("/__addr", headers=headers).get_data(as_text=True) == seen

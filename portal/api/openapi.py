@@ -228,6 +228,7 @@ def _paths():
                     ),
                     "401": ERRORS["401"],
                     "422": ERRORS["422"],
+                    "429": _json(_ref("Error"), "Too many failed log-in attempts; wait Retry-After seconds"),
                 },
             }
         },

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from .. import access
 from ..access import current_principal
+from ..auth.limits import login_limited
 from ..auth.tokens import authenticate, current_token, issue_token, revoke, tokens_of
 from ..audit import log as audit
 from ..appraisals.export import export_json as appraisal_export_json
@@ -36,11 +37,14 @@ def _api_error(error):
 
 @bp.post("/tokens")
 @access.public
+@login_limited
 def create_token():
     """Exchange a user name and password for a bearer token.
 
     Unknown user, wrong password and deactivated account get the same 401, so
-    the endpoint cannot be used to find out which user names exist.
+    the endpoint cannot be used to find out which user names exist. Failed
+    attempts count towards the same log-in limits as the page's (429 with
+    Retry-After when used up, see auth/limits.py).
     """
     fields = text_fields(
         json_body(),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from .. import access
 from ..extensions import db, login_manager
 from ..org.models import User
-from . import bp
+from . import bp, limits
 from .forms import LanguageForm, LoginForm, TokenForm
 from .models import ApiToken
 from .tokens import authenticate, issue_token, revoke, tokens_of
@@ -35,8 +35,13 @@ def safe_next(target):
 
 @bp.route("/login", methods=["GET", "POST"])
 @access.public
+@limits.login_limited
 def login():
-    """Show the log-in form and log the user in."""
+    """Show the log-in form and log the user in.
+
+    A wrong user name or password answers 401, which is what the log-in
+    limits count; too many of them answer 429 with the same form (limits.py).
+    """
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm(next=request.args.get("next", ""))
