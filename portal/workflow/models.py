@@ -2,7 +2,8 @@
 
 Rows point at their object by ``(object_type, object_id)`` so plans and
 appraisals share one history and one sign-off table, as in Plone's workflow
-history. History rows are only ever added, never changed (except that the archive plan's retention rule clears their texts, see portal/maintenance/retention.py).
+history. History rows are only ever added, never changed, except that the
+archive plan's retention rule clears their texts (portal/maintenance/retention.py).
 """
 from datetime import datetime
 
