@@ -20,10 +20,13 @@ def configure(app, overrides=None):
         PORTAL_DEFAULT_LOCALE=os.environ.get("PORTAL_DEFAULT_LOCALE", "nb"),
         PORTAL_MUNICIPALITY=os.environ.get("PORTAL_MUNICIPALITY", "Eksempel kommune"),
         PORTAL_TOKEN_DAYS=int(os.environ.get("PORTAL_TOKEN_DAYS", "90")),
-        # Appraisal content is deleted this many years after the employee left (archive plan).
-        PORTAL_RETENTION_YEARS=int(os.environ.get("PORTAL_RETENTION_YEARS", "3")),
         # How many reverse proxies in front of the portal to trust for the client's address and scheme.
         PORTAL_PROXIES=int(os.environ.get("PORTAL_PROXIES", "0")),
+        # Appraisal content is deleted this many years after the employee left (archive plan).
+        PORTAL_RETENTION_YEARS=int(os.environ.get("PORTAL_RETENTION_YEARS", "3")),
+        # Shown on /tilgjengelighet and /personvern: where feedback and privacy questions go.
+        PORTAL_CONTACT_EMAIL=os.environ.get("PORTAL_CONTACT_EMAIL", "postmottak@eksempel.kommune.no"),
+        PORTAL_PRIVACY_EMAIL=os.environ.get("PORTAL_PRIVACY_EMAIL", "personvernombud@eksempel.kommune.no"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("PORTAL_SECURE_COOKIES", "") == "1",

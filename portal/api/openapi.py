@@ -316,6 +316,8 @@ def _area_parts(name):
     merged.update(getattr(plan_report, name))
     from . import reports  # noqa: E402  (the workforce and gap report PDF)
     merged.update(getattr(reports, name))
+    from . import me_pdf  # noqa: E402  (the caller's own data as PDF)
+    merged.update(getattr(me_pdf, name))
     return merged
 
 

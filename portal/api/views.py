@@ -11,11 +11,10 @@ from sqlalchemy import select
 from .. import access
 from ..access import current_principal
 from ..auth.limits import login_limited
-from ..auth.tokens import authenticate, current_token, issue_token, revoke, tokens_of
+from ..auth.tokens import authenticate, current_token, issue_token, revoke
 from ..audit import log as audit
-from ..appraisals.export import export_json as appraisal_export_json
-from ..competence.profile import export_json as competence_export_json
 from ..extensions import csrf, db
+from ..me.data import gather
 from ..org.models import Employee, Unit
 from ..org.visibility import visible_employees
 from ..pagination import paginate
@@ -23,7 +22,7 @@ from . import bp
 from .errors import ApiError, error_response
 from .openapi import openapi_document
 from .params import ID, id_arg, json_body, page_args, text_fields
-from .serialize import employee_detail_json, employee_json, page_json, token_json, unit_json, user_json
+from .serialize import employee_detail_json, employee_json, page_json, unit_json, user_json
 
 # Callers authenticate with a bearer header, never a cookie, so a forged
 # cross-site request carries no credentials and CSRF tokens have nothing to guard.
@@ -83,15 +82,7 @@ def me_export():
     user = current_principal()
     audit.record("export.personal_data", "user", user.id, {"format": "json"}, actor=user)
     db.session.commit()
-    return jsonify(
-        {
-            "user": user_json(user),
-            "employee": employee_json(user.employee) if user.employee is not None else None,
-            "api_tokens": [token_json(t) for t in tokens_of(user)],
-            **competence_export_json(user.employee_id),
-            **appraisal_export_json(user.employee_id),
-        }
-    )
+    return jsonify(gather(user))
 
 
 @bp.get("/units")
