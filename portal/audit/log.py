@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import has_request_context
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -71,11 +71,28 @@ def _lock():
         db.session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
 
 
-def record(action, object_type="", object_id=None, details=None, actor=None):
-    """Append an entry in the current transaction and return it (the caller commits)."""
+def _head():
+    """The id and hash of the newest entry, with the append lock held.
+
+    Within one transaction the lock is taken and the head read once: after
+    that, this session's own last entry is the head (no other writer can
+    append while the lock is held), which keeps a step that writes several
+    entries, or a demo that writes hundreds, from paying two statements each.
+    The remembered entry is trusted only while it is still persistent, so a
+    rolled-back savepoint sends us back to the database.
+    """
+    transaction = db.session().get_transaction()
+    remembered = db.session.info.get("audit_head")
+    if remembered and remembered[0] is transaction and inspect(remembered[1]).persistent:
+        return remembered[1].id, remembered[1].hash
     _lock()
     last = db.session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
-    last_id, prev_hash = last if last else (0, GENESIS)
+    return last if last else (0, GENESIS)
+
+
+def record(action, object_type="", object_id=None, details=None, actor=None):
+    """Append an entry in the current transaction and return it (the caller commits)."""
+    last_id, prev_hash = _head()
     actor_id, actor_name = _actor(actor)
     entry = AuditEntry(
         id=last_id + 1,
@@ -91,6 +108,7 @@ def record(action, object_type="", object_id=None, details=None, actor=None):
     entry.hash = seal(entry, prev_hash)
     db.session.add(entry)
     db.session.flush()
+    db.session.info["audit_head"] = (db.session().get_transaction(), entry)
     return entry
 
 

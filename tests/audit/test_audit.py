@@ -194,3 +194,17 @@ def test_appends_from_many_threads_keep_one_unbroken_chain(app, runner):
     assert [row[0] for row in entries(app)] == list(range(1, 9))
     assert sorted(row[5] for row in entries(app)) == sorted(f'{{"writer":{n}}}' for n in range(8))
     assert verify(runner).exit_code == 0
+
+
+def test_entries_of_one_transaction_chain_on_and_a_rolled_back_savepoint_leaves_no_gap(app, runner):
+    """Several entries in one transaction follow each other; one undone with its savepoint is not built on."""
+    with app.app_context():
+        audit.record("test.first")
+        with db.session.begin_nested() as savepoint:
+            audit.record("test.undone")
+            savepoint.rollback()
+        audit.record("test.second")
+        audit.record("test.third")
+        db.session.commit()
+    assert [(row[0], row[2]) for row in entries(app)] == [(1, "test.first"), (2, "test.second"), (3, "test.third")]
+    assert verify(runner).exit_code == 0

@@ -203,7 +203,7 @@ def test_hr_adds_changes_and_deletes_a_goal_while_goals_are_defined(app, people,
     assert current(app, plan_id)["goals"] == []
     with app.app_context():
         kinds = db.session.scalars(select(WorkflowHistory.changes).where(
-            WorkflowHistory.object_id == plan_id, WorkflowHistory.kind == "edit")).all()
+            WorkflowHistory.object_id == plan_id, WorkflowHistory.kind == "edit").order_by(WorkflowHistory.id)).all()
         assert [c[0]["action"] for c in kinds] == ["added", "changed", "removed"]
 
 
