@@ -57,6 +57,8 @@ for _variant, _tag in (("own", "OWN"), ("peer", "PEER"), ("other", "OTHER")):
     # Personal data and competence data: the person, their leaders, hr.
     SECRETS[NAMES[_variant]] = PERSON_READERS[_variant]
     SECRETS[f"EVIDENCE-{_tag}-Q7X"] = PERSON_READERS[_variant]
+    # The employee's objection to an assessment is shown wherever the assessment is.
+    SECRETS[f"OBJECTION-{_tag}-Q7X"] = PERSON_READERS[_variant]
 # Names on account pages are account data, which the admin keeps.
 ADMIN_MAY_READ = tuple(NAMES.values())
 
@@ -238,6 +240,11 @@ def rows():
          {"competence_id": "0", "level": "2"})
     both("POST", "competence.confirm", lambda v: assessor(v, ACT), {"employee_id": "person", "held_id": "self_held"})
     both("GET", "competence.evidence_file", person, {"employee_id": "person", "file_id": "evidence"})
+    # Only the person objects to what others recorded about them; those who see the person may not (403/404).
+    objected = {"employee_id": "person", "held_id": "verified"}
+    both("GET", "competence.objection", lambda v: self_assessment(v, OK), objected)
+    both("POST", "competence.objection", lambda v: self_assessment(v, ACT), objected, {"objection": "Uenig"})
+    both("POST", "competence.withdraw", lambda v: self_assessment(v, ACT), objected)
 
     # --- gaps and workforce: aggregates ----------------------------------------------------------
     aggregates = only(AGGREGATES)
@@ -351,6 +358,11 @@ def api_rows():
     add("GET", "api.me", logged_in())
     add("GET", "api.me_export", logged_in())
     add("GET", "api.me_export_pdf", logged_in())
+    # The caller's own record only: the employee holds the competence from a leader's assessment; the
+    # others hold no such record (or are no employee), which is a 404.
+    for method, body in (("PUT", {"objection": "Uenig"}), ("DELETE", None)):
+        add(method, "api.put_objection" if method == "PUT" else "api.delete_objection", expect(HIDE, employee=ACT),
+            {"competence_id": "competence", "source": "leader_assessment"}, body)
     add("GET", "api.units", logged_in())
     add("GET", "api.unit", logged_in(), {"unit_id": "unit_own"})
     # Lists are filtered to what the caller may see (SECRETS checks that); roles without personal data are refused.

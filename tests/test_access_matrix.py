@@ -128,7 +128,8 @@ def _build(app):
             entry = DevelopmentEntry(employee_id=employee.id, title=f"ENTRY-{tag}-Q7X", status="planned")
             verified = HeldCompetence(employee_id=employee.id, competence_id=competence.id, level=2,
                                       source="leader_assessment", achieved_on=date(2020, 1, 1),
-                                      evidence_note=f"EVIDENCE-{tag}-Q7X")
+                                      evidence_note=f"EVIDENCE-{tag}-Q7X", objection=f"OBJECTION-{tag}-Q7X",
+                                      objected_level=2)
             self_held = HeldCompetence(employee_id=employee.id, competence_id=competence.id, level=3,
                                        source="self_assessment", achieved_on=date(2024, 1, 1))
             activity = LearningActivity(title=f"Fagdag {variant}", kind="fagdag", date=date(2026, 2, 1), hours=6,
@@ -143,7 +144,8 @@ def _build(app):
             variants[variant] = {
                 "person": employee.id, "user": person_user.id, "assignment": assignment, "held": held.id,
                 "held_version": held.version, "scheduled": scheduled.id, "scheduled_version": scheduled.version,
-                "entry": entry.id, "evidence": evidence.id, "self_held": self_held.id, "activity": activity.id,
+                "entry": entry.id, "evidence": evidence.id, "self_held": self_held.id, "verified": verified.id,
+                "activity": activity.id,
                 "unit": units[unit_code], "required_unit": requirement_units[variant],
             }
         tokens = {name: issue_token(user, "matrix") for name, user in users.items()}

@@ -135,6 +135,15 @@ SCHEMAS = {
             "valid_until": NULLABLE_DATE,
             "expired": {"type": "boolean"},
             "verified": {"type": "boolean"},
+            "objection": {
+                "type": ["string", "null"],
+                "description": "The employee's objection to this value, in their own words (null when none)",
+            },
+            "objected_at": NULLABLE_DATE_TIME,
+            "objected_level": {
+                "type": ["integer", "null"],
+                "description": "The level the objection answered; differs from level after a new assessment",
+            },
             "evidence_note": {"type": "string", "description": "Only in /me/export"},
             "evidence_url": {"type": "string", "description": "Only in /me/export"},
         },
@@ -295,8 +304,22 @@ def openapi_document(base_path):
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {**SCHEMAS, **_area_parts("OPENAPI_SCHEMAS")},
         },
-        "paths": {**_paths(), **_area_parts("OPENAPI_PATHS")},
+        "paths": _empty_means_absent({**_paths(), **_area_parts("OPENAPI_PATHS")}),
     }
+
+
+def _empty_means_absent(paths):
+    """Say of every optional query parameter that an empty value is the same as leaving it out.
+
+    That is how the views read them (``params.int_arg``, ``?state=`` from an
+    empty form field), so ``?state=`` lists everything rather than failing.
+    """
+    for operations in paths.values():
+        for described in operations.values():
+            for parameter in described.get("parameters", []):
+                if parameter["in"] == "query" and not parameter.get("required"):
+                    parameter.setdefault("allowEmptyValue", True)
+    return paths
 
 
 def _area_parts(name):
@@ -318,6 +341,8 @@ def _area_parts(name):
     merged.update(getattr(reports, name))
     from . import me_pdf  # noqa: E402  (the caller's own data as PDF)
     merged.update(getattr(me_pdf, name))
+    from . import objections  # noqa: E402  (the caller's objection to an assessment)
+    merged.update(getattr(objections, name))
     return merged
 
 

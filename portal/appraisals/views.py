@@ -501,6 +501,7 @@ class RequiredCompetence:
     min_level: int
     held: int | None  # verified level held now
     self_level: int | None  # the employee's own assessment
+    objected: bool = False  # the employee has objected to a verified value (the text is on the profile)
 
 
 def required_competences(appraisal):
@@ -519,7 +520,7 @@ def required_competences(appraisal):
             wanted[competence.id] = (level, competence)
     if not wanted:
         return []
-    held, own = {}, {}
+    held, own, objected = {}, {}, set()
     for row in db.session.scalars(
         select(HeldCompetence).where(
             HeldCompetence.employee_id == appraisal.employee_id, HeldCompetence.competence_id.in_(list(wanted))
@@ -529,8 +530,10 @@ def required_competences(appraisal):
             own[row.competence_id] = row.level
         else:
             held[row.competence_id] = max(held.get(row.competence_id, 0), row.level)
+            if row.objection:
+                objected.add(row.competence_id)
     return [
-        RequiredCompetence(c, level, held.get(cid), own.get(cid))
+        RequiredCompetence(c, level, held.get(cid), own.get(cid), cid in objected)
         for cid, (level, c) in sorted(wanted.items(), key=lambda kv: (kv[1][1].name, kv[0]))
     ]
 

@@ -75,6 +75,12 @@ class HeldCompetence(db.Model):
     evidence_url: Mapped[str] = mapped_column(String(500), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("portal_user.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The employee's objection to this value, stored beside it and shown wherever
+    # it is shown; ``objected_level`` is the level it answered, which tells a
+    # reader whether a later assessment has already taken it into account.
+    objection: Mapped[str] = mapped_column(Text, default="", server_default="")
+    objected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    objected_level: Mapped[int | None] = mapped_column(Integer)
 
     employee: Mapped[Employee] = relationship()
     competence: Mapped[Competence] = relationship()
@@ -84,6 +90,11 @@ class HeldCompetence(db.Model):
     def verified(self):
         """Whether the value counts in gap figures (everything but self-assessment)."""
         return self.source not in UNVERIFIED_SOURCES
+
+    @property
+    def objection_is_current(self):
+        """Whether the objection still answers the level shown (no new assessment since)."""
+        return bool(self.objection) and self.objected_level == self.level
 
     def is_valid_on(self, day):
         """Valid through ``valid_until`` inclusive; no date means it never expires."""

@@ -42,6 +42,8 @@ ACTION_LABELS = {
     "removed": _l("Removed"),
     # Written when a leader confirms a self-assessment (a leader_assessment row).
     "confirmed": _l("Confirmed self-assessment"),
+    "objected": _l("Objection from the employee"),
+    "objection_withdrawn": _l("Objection withdrawn"),
 }
 ASSESSED_SOURCES = ("leader_assessment", "prior_learning")
 HISTORY_PER_PAGE = 50
@@ -89,6 +91,12 @@ def may_assess(user, person):
 def may_self_assess(user, person):
     """Only the person themselves adds a self-assessment."""
     return getattr(user, "is_authenticated", False) and user.employee_id == person.id
+
+
+def may_object(user, person, held=None):
+    """Only the person objects, and only to what others recorded about them (not their own self-assessment)."""
+    own = getattr(user, "is_authenticated", False) and user.employee_id == person.id
+    return own and (held is None or held.source != "self_assessment")
 
 
 def assessable_employee(employee_id, user):
@@ -172,6 +180,7 @@ class Profile:
     may_assess: bool
     may_self_assess: bool
     today: date
+    may_object: bool = False
 
     @property
     def unconfirmed_self_assessments(self):
@@ -241,6 +250,7 @@ def load_profile(person, user, history_page=1, today=None):
         may_assess=may_assess(user, person),
         may_self_assess=may_self_assess(user, person),
         today=today,
+        may_object=may_object(user, person),
     )
 
 
@@ -571,6 +581,9 @@ def held_competence_json(held, today=None, detailed=False):
         "valid_until": held.valid_until.isoformat() if held.valid_until else None,
         "expired": not held.is_valid_on(today),
         "verified": held.verified,
+        "objection": held.objection or None,
+        "objected_at": _iso_time(held.objected_at) if held.objected_at else None,
+        "objected_level": held.objected_level,
     }
     if detailed:
         body["evidence_note"] = held.evidence_note

@@ -24,6 +24,7 @@ from .. import access
 from ..extensions import db
 from ..pagination import requested_page
 from . import bp
+from .objections import OBJECTION_MAX, objectable, record_objection, withdraw_objection
 from .profile import (
     MAX_URL_LENGTH,
     ProfileError,
@@ -31,6 +32,7 @@ from .profile import (
     catalogue,
     check_upload,
     confirm_self_assessment,
+    SOURCE_LABELS,
     evidence_file_for,
     load_profile,
     own_employee,
@@ -88,6 +90,18 @@ class AssessmentForm(SelfAssessmentForm):
     evidence_file = FileField(
         _l("Certificate or diploma (optional)"),
         render_kw={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"},
+    )
+
+
+class ObjectionForm(FlaskForm):
+    """The employee's own words on why an assessment is wrong."""
+
+    objection = TextAreaField(
+        _l("What do you disagree with, and why?"),
+        validators=[
+            InputRequired(message=_l("Write what you disagree with.")),
+            Length(max=OBJECTION_MAX, message=_l("At most %(max)d characters.", max=OBJECTION_MAX)),
+        ],
     )
 
 
@@ -241,6 +255,52 @@ def confirm(employee_id, held_id):
         "info",
     )
     return redirect(_profile_url(person))
+
+
+@bp.route("/employees/<int:employee_id>/competences/<int:held_id>/objection", methods=["GET", "POST"])
+@access.allow("employee", "leader", "hr")
+def objection(employee_id, held_id):
+    """The employee writes (or rewrites) an objection to a value others recorded about them."""
+    person = own_employee(employee_id, current_user)
+    held = objectable(person, current_user, held_id)
+    form = ObjectionForm()
+    if request.method == "GET":
+        form.objection.data = held.objection
+    elif form.validate_on_submit():
+        try:
+            record_objection(person, current_user, held_id, form.objection.data)
+        except ProfileError as error:
+            _apply_error(form, error)
+        else:
+            flash(_("Your objection was saved. It is shown beside the assessment."), "info")
+            return redirect(_profile_url(person))
+    status = 422 if request.method == "POST" and _has_errors(form) else 200
+    return (
+        render_template(
+            "competence/profile_objection.html",
+            form=form,
+            person=person,
+            held=held,
+            source_label=SOURCE_LABELS.get(held.source, held.source),
+            max_length=OBJECTION_MAX,
+        ),
+        status,
+    )
+
+
+@bp.route("/employees/<int:employee_id>/competences/<int:held_id>/objection/withdraw", methods=["POST"])
+@access.allow("employee", "leader", "hr")
+def withdraw(employee_id, held_id):
+    """The employee takes an objection back; the timeline keeps that it was made."""
+    person = own_employee(employee_id, current_user)
+    try:
+        withdraw_objection(person, current_user, held_id)
+    except ProfileError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("competence.objection", employee_id=person.id, held_id=held_id)), 303
+    flash(_("Your objection was withdrawn."), "info")
+    return redirect(_profile_url(person)), 303
 
 
 @bp.route("/employees/<int:employee_id>/evidence/<int:file_id>")

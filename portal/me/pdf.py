@@ -178,6 +178,14 @@ def _competences(data, style):
         if notes:
             story.append(document.text(_("Documentation"), style["h3"]))
             story.append(document.facts(notes, WIDTH, style["small"]))
+        objections = [
+            (f"{c['name']} ({SOURCE_LABELS.get(c['source'], c['source'])}, {_day(c['objected_at'])})", c["objection"])
+            for c in data["competences"]
+            if c.get("objection")
+        ]
+        if objections:
+            story.append(document.text(_("Your objections"), style["h3"]))
+            story.append(document.facts(objections, WIDTH, style["small"]))
     else:
         story += _none(_("No competences are recorded for you."), style)
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from html import unescape
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.appraisals import editing
 from portal.appraisals.models import Appraisal, DevelopmentEntry, DevelopmentEntryEvent
@@ -538,3 +538,23 @@ def test_the_start_page_lists_interviews_to_prepare_and_to_sign(app, english):
     html = client_for(app, "leader").get("/").get_data(as_text=True)
     assert f'href="/appraisals/{held}#signoffs"' in html
     assert "Åse Ærlig" in html
+
+
+def test_an_objected_verified_level_is_marked_in_the_interview(app, english):
+    """Where the employee has objected to a leader's assessment, both see that in the interview's table."""
+    competence_id, _measure = competence_and_plan(app, english)
+    appraisal_id = make_appraisal(app, state="scheduled")
+    with app.app_context():
+        employee = db.session.scalar(select(Employee).where(Employee.employee_number == "1002"))
+        held = HeldCompetence(employee_id=employee.id, competence_id=competence_id, level=1,
+                              source="leader_assessment", achieved_on=date(2025, 1, 1))
+        db.session.add(held)
+        db.session.commit()
+    for username in ("employee", "leader"):
+        assert "objected" not in client_for(app, username).get(f"/appraisals/{appraisal_id}").get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(update(HeldCompetence).values(objection="Jeg har kurset.", objected_level=1))
+        db.session.commit()
+    for username in ("employee", "leader"):
+        page = client_for(app, username).get(f"/appraisals/{appraisal_id}").get_data(as_text=True)
+        assert 'badge-objection">objected</span>' in page, username

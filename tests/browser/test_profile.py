@@ -154,3 +154,43 @@ def test_employee_adds_a_self_assessment(page, login_as, visit, check, screensho
     expect(page.get_by_role("status")).to_be_visible()  # the "saved" message
     screenshot(page, "profile-employee.png")
     check(page, "the profile after a self-assessment")
+
+
+OBJECT = starting("Meld innsigelse", "Meld innvending", "Object")
+OBJECTION_FIELD = starting("Hva er du uenig i", "Kva er du usamd i", "What do you disagree with")
+SAVE_OBJECTION = words("Lagre innsigelse", "Lagre innvending", "Save objection")
+WITHDRAW = words("Trekk tilbake innsigelsen", "Trekk tilbake innvendinga", "Withdraw the objection")
+CHANGE_OBJECTION = starting("Endre eller trekk tilbake", "Change or withdraw")
+
+
+def test_employee_objects_to_an_assessment_and_withdraws_it(page, login_as, check):
+    login_as(page, "employee")
+    with page.expect_navigation():
+        page.get_by_role("link", name=MY_PROFILE).click()
+    url = page.url
+    link = page.get_by_role("link", name=OBJECT).first
+    expect(link).to_be_visible()  # the demo employee holds competences recorded by others
+    with page.expect_navigation():
+        link.click()
+    check(page, "the objection form")
+
+    save = page.get_by_role("button", name=SAVE_OBJECTION)
+    save.focus()
+    with page.expect_navigation() as refused:
+        page.keyboard.press("Enter")
+    assert refused.value.status == 422
+    expect(page.get_by_label(OBJECTION_FIELD)).to_have_attribute("aria-invalid", "true")
+    check(page, "the objection form with an error")
+
+    page.get_by_label(OBJECTION_FIELD).fill("Jeg tok dette kurset i fjor, se kursbeviset.")
+    with page.expect_navigation():
+        page.get_by_role("button", name=SAVE_OBJECTION).press("Enter")
+    assert page.url.split("#")[0] == url
+    expect(page.locator("#competences p.objection")).to_have_text("Jeg tok dette kurset i fjor, se kursbeviset.")
+    check(page, "the profile with an objection")
+
+    with page.expect_navigation():
+        page.get_by_role("link", name=CHANGE_OBJECTION).first.click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=WITHDRAW).click()
+    expect(page.locator("#competences p.objection")).to_have_count(0)
