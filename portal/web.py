@@ -48,6 +48,27 @@ class DatabaseIntConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+        if not self.fixed_digits and not self.signed and (self.min or 0) <= 1:
+            # Out-of-range numbers must not match the URL at all: werkzeug checks
+            # the method before the converter's range, so a number that only
+            # fails the range answered 405 (naming a sibling rule's methods)
+            # instead of 404. Found by tests/api/test_fuzz.py.
+            self.regex = numbers_up_to(self.max, zero=not self.min)
+
+
+def numbers_up_to(limit, zero=False):
+    """A regular expression for the whole numbers 1..``limit`` (0.. with ``zero``), no leading zeros."""
+    digits = str(limit)
+    parts = ["0"] if zero else []
+    if len(digits) > 1:
+        parts.append(f"[1-9][0-9]{{0,{len(digits) - 2}}}")  # fewer digits than limit
+    for index, digit in enumerate(map(int, digits)):
+        lowest = 1 if index == 0 else 0
+        if digit > lowest:  # same prefix, a smaller digit here, anything after
+            rest = len(digits) - index - 1
+            parts.append(f"{digits[:index]}[{lowest}-{digit - 1}][0-9]{{{rest}}}")
+    parts.append(digits)
+    return "(?:" + "|".join(parts) + ")"
 
 
 def navigation_for(user):

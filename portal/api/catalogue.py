@@ -108,6 +108,8 @@ def _area_id(data):
         return area_id
     if not isinstance(area, str):
         raise ApiError(422, "Invalid fields: area", {"area": "must be a string (an area code)"})
+    if "\x00" in area:  # PostgreSQL refuses NUL even in a lookup (found by tests/api/test_fuzz.py)
+        raise ApiError(422, "Invalid fields: area", {"area": "must not contain NUL characters"})
     found = find_area(area)
     if found is None:
         raise ApiError(422, "Invalid fields: area", {"area": "names no area"})

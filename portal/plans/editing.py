@@ -211,11 +211,24 @@ def _goal_values(reader, plan, goal):
                 values["manual_value"] = reader.amount("manual_value")
         if reader.wanted("target_value") or goal.target_value is None:
             values["target_value"] = reader.amount("target_value", required=True)
+    _check_unused(reader, values)
     if reader.wanted("direction") or goal.id is None:
         default = "at_most" if values.get("figure") in LOWER_IS_BETTER else "at_least"
         values["direction"] = reader.choice("direction", DIRECTIONS, default=default)
     reader.fail_if_any()
     return values
+
+
+def _check_unused(reader, values):
+    """Refuse a wrong value in a field this kind of goal does not use, rather than ignore it silently."""
+    for name in ("target_value", "manual_value"):
+        if reader.has(name) and values.get(name) is None:
+            reader.amount(name)
+    for name in ("competence_id", "min_level", "target_count"):
+        if reader.has(name) and values.get(name) is None:
+            reader.whole(name, maximum=2**31 - 1)
+    if reader.has("figure") and values.get("figure") is None:
+        reader.choice("figure", tuple(FIGURES))
 
 
 def _infer_kind(data, goal):

@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 SHEET_TITLE_MAX = 31  # Excel refuses longer sheet names
@@ -118,7 +119,7 @@ def to_csv(table):
 
 def sheet_title(title, taken=()):
     """A title Excel accepts: no []:*?/\\, at most 31 characters, unique in the workbook."""
-    base = _SHEET_FORBIDDEN.sub(" ", str(title)).strip() or "Sheet"
+    base = _SHEET_FORBIDDEN.sub(" ", ILLEGAL_CHARACTERS_RE.sub("", str(title))).strip() or "Sheet"
     base = base[:SHEET_TITLE_MAX]
     candidate, n = base, 2
     lowered = {t.lower() for t in taken}
@@ -132,6 +133,10 @@ def sheet_title(title, taken=()):
 def _cell_value(value):
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)  # Excel has no time zones; the value is already local
+    if isinstance(value, str):
+        # Control characters a worksheet cannot hold (a filter typed by a user,
+        # text from an import) are dropped instead of failing the whole file.
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 
 
@@ -143,8 +148,8 @@ def to_xlsx(*tables):
     for table in tables:
         sheet = book.create_sheet(sheet_title(table.title, titles))
         titles.append(sheet.title)
-        sheet.append(table.header)
-        sheet.append(table.names)
+        sheet.append([_cell_value(v) for v in table.header])
+        sheet.append([_cell_value(v) for v in table.names])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for cell in sheet[2]:

@@ -135,6 +135,7 @@ def test_the_area_may_be_given_by_id_or_by_name(call, ids):
         ({**NEW, "area": None, "area_id": 999999}, {"area_id"}),
         ({**NEW, "area_id": 999999}, {"area"}),  # area and area_id disagree
         ({**NEW, "area": 7}, {"area"}),
+        ({**NEW, "area": "DI\x00GI"}, {"area"}),  # found by test_fuzz.py: 500 on PostgreSQL
         ({**NEW, "code": "SAAR", "max_level": 99}, {"code", "max_level"}),  # a clash among other faults: 422
     ],
 )

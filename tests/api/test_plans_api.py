@@ -521,6 +521,22 @@ def test_a_goal_or_measure_of_another_plan_is_404(app, call, people):
     assert snapshot(app) == before
 
 
+def test_a_wrong_value_in_a_field_the_goals_kind_does_not_use_is_refused(app, call, people):
+    # Found by tests/api/test_fuzz.py: {"target_count": true} on a manual goal
+    # answered 200 and was dropped without a word.
+    plan = plan_in_goals(call)
+    goal = call("post", f"/plans/{plan['id']}/goals", "hr", manual_goal()).get_json()
+    before = snapshot(app)
+    for field, value in [("target_count", True), ("min_level", "two"), ("figure", "no_such_figure")]:
+        error = assert_error(call("patch", f"/plans/{plan['id']}/goals/{goal['id']}", "hr", {field: value}), 422)
+        assert set(error["fields"]) == {field}
+    error = assert_error(call("post", f"/plans/{plan['id']}/goals", "hr", manual_goal(target_count=False)), 422)
+    assert set(error["fields"]) == {"target_count"}
+    assert snapshot(app) == before
+    fine = call("patch", f"/plans/{plan['id']}/goals/{goal['id']}", "hr", {"target_count": None, "title": "Nytt"})
+    assert fine.status_code == 200, fine.get_json()
+
+
 def test_a_measure_must_point_at_a_goal_of_the_same_plan(call, people):
     plan, _goal = plan_in_measures(call)
     _other, other_goal = plan_in_measures(call)

@@ -3,6 +3,7 @@
 Uses the shared ``people`` municipality (five people born 1975-05-17, two of
 them part-time) plus people added per test with dates relative to today.
 """
+import io
 from datetime import date
 
 import pytest
@@ -170,6 +171,18 @@ def test_bad_parameters_are_named(client, api, people, document, params, fields)
     error = assert_error(response, 422, "invalid")
     assert set(error["fields"]) == fields
     assert_fits(document, "/workforce", "get", response)
+
+
+def test_control_characters_in_the_profession_still_give_a_workbook(client, api, people):
+    # Found by tests/api/test_fuzz.py: the filter is written into the sheet, and
+    # openpyxl refuses control characters, so /workforce.xlsx answered 500.
+    from openpyxl import load_workbook
+
+    response = client.get(f"{URL}.xlsx?profession=Syke%02pleier%1B", headers=bearer(api.token("hr")))
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    texts = [v for row in book.active.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+    assert "Sykepleier" in texts
 
 
 def test_query_count_does_not_grow_with_staff(client, api, app, people, count_queries):

@@ -75,6 +75,15 @@ def test_sheet_titles_are_valid_and_unique():
     assert book.sheetnames == ["Mål", "Mål (2)"]
 
 
+def test_control_characters_are_dropped_not_fatal():
+    # Found by tests/api/test_fuzz.py: openpyxl raised on them in a cell, and
+    # wrote them unescaped into a sheet title (a file Excel cannot open).
+    table = tabular.Table("Plan\x02 2026", [tabular.Column("title", "Title")], [["Sår\x1bstell"]])
+    book = load_workbook(io.BytesIO(tabular.to_xlsx(table)))
+    assert book.sheetnames == ["Plan 2026"]
+    assert book.active["A3"].value == "Sårstell"
+
+
 def test_download_headers(app):
     with app.test_request_context():
         public = files.download(b"x", "xlsx", "kompetansegap-2026-11-01.xlsx")
