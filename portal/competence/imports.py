@@ -115,6 +115,9 @@ class _CatalogueRow:
     max_level: int | None
     validity_months: int | None
     description: str | None  # None: the file has no description column
+    # False: the file has no validity_months column, so the stored validity stays
+    # (an empty cell in the column means "never expires", which None already says).
+    has_validity: bool = True
 
 
 def import_catalogue(path, dry_run=False, progress=None):
@@ -180,11 +183,11 @@ def _validate_catalogue(records, areas, report, ticker):
     rows, first_row = [], {}
     for done, (number, record) in enumerate(records, start=1):
         check = lambda column, parse, *args: check_cell(report, number, column, record[column], parse, *args)  # noqa: E731
-        area_name = check("area", text_cell, NAME_MAX)
+        area_name = check("area", text_cell, NAME_MAX, True, False)
         row = _CatalogueRow(
             row=number,
             code=check("code", _code),
-            name=check("name", text_cell, NAME_MAX),
+            name=check("name", text_cell, NAME_MAX, True, False),
             area=areas.code_for(area_name) if area_name else None,
             kind=check("kind", _choice, KINDS),
             max_level=check("max_level", _whole, 1, MAX_LEVEL),
@@ -192,6 +195,7 @@ def _validate_catalogue(records, areas, report, ticker):
             if "validity_months" in record else None,
             description=(check("description", text_cell, DESCRIPTION_MAX, False) or "")
             if "description" in record else None,
+            has_validity="validity_months" in record,
         )
         if row.code is not None and row.code in first_row:
             report.error(number, "code", row.code, duplicate_message(first_row[row.code], number))
@@ -231,6 +235,8 @@ def _plan_catalogue(rows, stored, areas, report):
             continue
         old_area = area_codes.get(old.area_id)
         description = old.description if row.description is None else row.description
+        if not row.has_validity:
+            row.validity_months = old.validity_months
         if (old.name, old_area, old.kind, old.max_level, old.validity_months, old.description) == (
             row.name, row.area, row.kind, row.max_level, row.validity_months, description
         ):
@@ -301,12 +307,12 @@ def _validate_held(records, employees, competences, today, report, ticker):
     for done, (number, record) in enumerate(records, start=1):
         check = lambda column, parse, *args: check_cell(report, number, column, record[column], parse, *args)  # noqa: E731
         errors_before = len(report.errors)
-        employee_number = check("employee_number", text_cell, 32)
+        employee_number = check("employee_number", text_cell, 32, True, False)
         employee_id = employees.get(employee_number)
         if employee_number is not None and employee_id is None:
             report.error(number, "employee_number", employee_number,
                          "is not a known employee (import the employees first)")
-        code = check("competence_code", text_cell, CODE_MAX)
+        code = check("competence_code", text_cell, CODE_MAX, True, False)
         competence = competences.get(code)
         if code is not None and competence is None:
             report.error(number, "competence_code", code, "is not in the catalogue (import the catalogue first)")

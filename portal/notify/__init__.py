@@ -11,7 +11,7 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from ..extensions import db
 from .models import OutgoingMail
@@ -74,6 +74,8 @@ def send_pending(limit=BATCH, fresh_only=False, timeout=TIMEOUT):
         return 0, len(pending)
     with connection:
         for mail in pending:
+            if not _claim(mail):
+                continue  # another sender is sending it, or has sent it since we looked
             try:
                 connection.send_message(_message(mail))
                 mail.sent_at = datetime.now(timezone.utc)
@@ -84,6 +86,23 @@ def send_pending(limit=BATCH, fresh_only=False, timeout=TIMEOUT):
                 failed += 1
             db.session.commit()
     return sent, failed
+
+
+def _claim(mail):
+    """Make sure ``mail`` is still unsent and that no one else sends it while we do.
+
+    Cron's run and a request's ``send_after_commit`` may look at the outbox at
+    the same moment. On PostgreSQL the mail's row stays locked until its
+    result is committed, and another sender skips a locked row instead of
+    sending the mail a second time. SQLite has no row locks: there the check
+    that it is still unsent only narrows the window.
+    """
+    stmt = (
+        select(OutgoingMail.id)
+        .where(OutgoingMail.id == inspect(mail).identity[0], OutgoingMail.sent_at.is_(None))
+        .with_for_update(skip_locked=True)
+    )
+    return db.session.scalar(stmt) is not None
 
 
 def send_after_commit():

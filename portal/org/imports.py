@@ -14,17 +14,26 @@ themselves, so the design follows what they need:
 
 An import owns the session's transaction: it commits on success and rolls
 back otherwise, so call it with no unsaved work of your own in the session.
+
+Two imports at the same moment (cron and a person, two HR staff) behave as
+if one ran after the other. On PostgreSQL an import takes a transaction-scoped
+advisory lock before it reads the database, so the second waits for the
+first to commit and then compares against its result (a file imported twice
+is then "unchanged" the second time, never written or logged twice). SQLite
+has one writer at a time: the second import is refused whole, with a message
+saying to run it again.
 """
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ..audit import log as audit
 from ..extensions import db
@@ -35,6 +44,8 @@ MAX_ERROR_LINES = 200
 MIN_AGE_AT_HIRE = 14
 EARLIEST_BIRTH = date(1900, 1, 1)
 MAX_PATH = 400
+IMPORT_LOCK = 74002  # names the import lock among PostgreSQL advisory locks (the audit log's is 74001)
+BUSY = ("locked", "deadlock", "could not serialize")
 
 UNIT_REQUIRED = ("code", "name", "parent_code")
 UNIT_OPTIONAL = ("service_area",)
@@ -49,8 +60,14 @@ EMPLOYEE_FIELDS = (
 
 CODE_RE = re.compile(r"^[\w.\-]{1,32}$")
 ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-NUMBER_RE = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+# "80", "62,5", "62.5 %": a trailing percent sign is what Norwegian Excel writes
+# for a cell formatted as a percentage.
+NUMBER_RE = re.compile(r"^(-?\d+(?:[.,]\d+)?)(?:\s*%)?$")
 CENT = Decimal("0.01")
+LINE_END_RE = re.compile(r"\r\n|\r|\n")
+SHOWN_MAX = 60  # a value quoted in the report is cut here: the user needs to find it, not read it all
+# Right-to-left overrides and isolates: invisible, and they make "1001" display as something else.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 # --------------------------------------------------------------------------
@@ -73,9 +90,29 @@ class RowError:
     def __str__(self):
         where = "file" if self.row is None else f"row {self.row}"
         if self.column:
-            where += f", column {self.column}"
-        shown = "" if self.value in (None, "") else f"'{self.value}' "
-        return f"{where}: {shown}{self.message}"
+            where += f", column {printable(self.column)}"
+        shown = "" if self.value in (None, "") else f"'{printable(self.value, SHOWN_MAX)}' "
+        return f"{where}: {shown}{printable(self.message)}"
+
+
+def _hidden(char):
+    """Characters a terminal obeys or a reader cannot see: controls, line separators, bidi overrides."""
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in BIDI_CONTROLS
+
+
+def printable(value, limit=None):
+    """``value`` as text safe to print on a terminal: hidden characters escaped, cut at ``limit``.
+
+    A report quotes what was in the file, and the file may come from anywhere:
+    an escape sequence in a name would otherwise be run by the terminal, and a
+    100,000-character cell would bury the report.
+    """
+    text = str(value)
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + f"... ({len(text)} characters)"
+    if not any(_hidden(char) for char in text):
+        return text
+    return "".join(char.encode("unicode_escape").decode("ascii") if _hidden(char) else char for char in text)
 
 
 @dataclass
@@ -104,7 +141,7 @@ class ImportReport:
         lines = [str(e) for e in ordered[:MAX_ERROR_LINES]]
         if len(ordered) > MAX_ERROR_LINES:
             lines.append(f"... and {len(ordered) - MAX_ERROR_LINES} more errors")
-        lines += [f"warning: {w}" for w in self.warnings]
+        lines += [f"warning: {printable(w)}" for w in self.warnings]
         if not self.errors:
             summary = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
             lines.append(f"dry run, would be: {summary}" if self.dry_run else summary)
@@ -136,7 +173,11 @@ class _Progress:
 # --------------------------------------------------------------------------
 
 class _Unreadable(Exception):
-    """The file cannot be read at all; the message says why, for the user."""
+    """The file cannot be read at all; the message says why, for the user, and ``row`` where, if known."""
+
+    def __init__(self, message, row=None):
+        super().__init__(message)
+        self.row = row
 
 
 def _read_rows(path):
@@ -157,7 +198,9 @@ def _read_csv(path):
     """Read UTF-8 CSV (BOM allowed), with ',' or ';' as chosen by the header line.
 
     Norwegian Excel saves CSV with ';', other systems with ',': the header line
-    tells which, since column names contain neither.
+    tells which, since column names contain neither. Lines may end in CRLF, LF
+    or a lone CR (older Excel for Mac): the csv module sorts them out when the
+    text is handed over untranslated (``newline=""``), as its documentation asks.
     """
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
@@ -166,12 +209,15 @@ def _read_csv(path):
         raise _Unreadable(f"is not UTF-8 text (byte {error.start}); save it as 'CSV UTF-8'") from None
     except OSError as error:
         raise _Unreadable(f"cannot be opened: {error.strerror}") from None
-    header_line = text.split("\n", 1)[0]
+    header_line = LINE_END_RE.split(text, maxsplit=1)[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    rows = []
     try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    except csv.Error as error:
-        raise _Unreadable(f"is not valid CSV: {error}") from None
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append([cell.strip() for cell in row])
+    except csv.Error as error:  # e.g. a cell over the csv module's 128 KiB limit: name the row it is in
+        raise _Unreadable(f"is not valid CSV: {error}", len(rows) + 1) from None
+    return rows
 
 
 def _read_xlsx(path):
@@ -189,18 +235,20 @@ def _read_xlsx(path):
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()
-        return [[_xlsx_cell(value) for value in row] for row in sheet.iter_rows(min_row=1, values_only=True)]
+        return [[_xlsx_cell(cell.value, cell.number_format) for cell in row] for row in sheet.iter_rows(min_row=1)]
     except Exception as error:
         raise _Unreadable(f"is not a readable XLSX workbook ({type(error).__name__})") from None
     finally:
         workbook.close()
 
 
-def _xlsx_cell(value):
+def _xlsx_cell(value, number_format=None):
     """Turn a typed Excel cell into what a CSV cell would have said.
 
     Date cells become dates; whole numbers lose Excel's ".0" (employee number
-    1001 is stored as the float 1001.0); everything else becomes stripped text.
+    1001 is stored as the float 1001.0); a number formatted as a percentage
+    becomes what Excel shows ("80%" for the stored 0.8, or a position of 80 %
+    would be imported as 0.8 %); everything else becomes stripped text.
     """
     if value is None:
         return ""
@@ -208,6 +256,8 @@ def _xlsx_cell(value):
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (number_format or ""):
+        return f"{(Decimal(repr(value)) * 100).normalize():f}%"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
@@ -223,7 +273,7 @@ def _load(path, required, optional, report):
     try:
         rows = _read_rows(path)
     except _Unreadable as error:
-        report.error(None, None, None, str(error))
+        report.error(error.row, None, None, str(error))
         return None
     if not rows or not any(rows[0]):
         report.error(1, None, None, "the file is empty: the first row must be the header")
@@ -234,7 +284,20 @@ def _load(path, required, optional, report):
     records = _records(rows, columns, report)
     if not records and not report.errors:
         report.warnings.append("the file has no data rows")
+    if not report.dry_run:
+        _one_import_at_a_time()
     return records
+
+
+def _one_import_at_a_time():
+    """On PostgreSQL, wait until no other import is writing; held until this one commits or rolls back.
+
+    Taken after the file is read (a slow file keeps nobody waiting) and before
+    the importer reads the database, so what it compares the file with is
+    what the previous import left.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(IMPORT_LOCK)))
 
 
 def _map_header(header, required, optional, report):
@@ -276,8 +339,14 @@ def _records(rows, columns, report):
 # Cell checks shared by the importers
 # --------------------------------------------------------------------------
 
-def _text(value, max_length, required=True):
-    """Non-empty text that fits its database column."""
+def _text(value, max_length, required=True, line_breaks=False):
+    """Non-empty text that fits its database column, without hidden characters.
+
+    Control characters (an escape sequence, a NUL that PostgreSQL refuses
+    outright), line separators and right-to-left overrides never belong in a
+    name or a code; line breaks and tabs only where ``line_breaks`` allows
+    them (longer free text).
+    """
     text = str(value) if isinstance(value, date) else value
     if not text:
         if required:
@@ -285,6 +354,9 @@ def _text(value, max_length, required=True):
         return None
     if len(text) > max_length:
         raise _Invalid(f"is longer than {max_length} characters")
+    for char in text:
+        if _hidden(char) and not (line_breaks and char in "\t\n\r"):
+            raise _Invalid(f"contains a control character (U+{ord(char):04X})")
     return text
 
 
@@ -309,12 +381,13 @@ def _date(value, required=True):
 
 
 def _percent(value):
-    """A position percentage 0-100; a decimal comma is accepted, stored to 0.01."""
+    """A position percentage 0-100; a decimal comma and a trailing "%" are accepted, stored to 0.01."""
     if not value:
         raise _Invalid("a value is required")
-    if not isinstance(value, str) or not NUMBER_RE.match(value):
+    found = NUMBER_RE.match(value) if isinstance(value, str) else None
+    if not found:
         raise _Invalid("is not a number")
-    number = Decimal(value.replace(",", "."))
+    number = Decimal(found.group(1).replace(",", "."))
     if not 0 <= number <= 100:
         raise _Invalid("must be between 0 and 100")
     return number.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -359,7 +432,11 @@ def _write(report, writer):
     except SQLAlchemyError as error:
         db.session.rollback()
         detail = getattr(error, "orig", None) or error
-        report.error(None, None, None, f"the database refused the import, nothing was changed: {detail}")
+        if isinstance(error, OperationalError) and any(word in str(detail).lower() for word in BUSY):
+            report.error(None, None, None, "another import or change was being saved at the same time, "
+                                           "so nothing was changed: run the import again")
+        else:
+            report.error(None, None, None, f"the database refused the import, nothing was changed: {detail}")
         report.created = report.updated = report.unchanged = 0
     except BaseException:
         db.session.rollback()
@@ -712,9 +789,13 @@ def check_cell(report, row, column, value, parse, *args):
     return _check(report, row, column, value, parse, *args)
 
 
-def text_cell(value, max_length, required=True):
-    """A cell parser: non-empty (unless not ``required``) text of at most ``max_length`` characters."""
-    return _text(value, max_length, required)
+def text_cell(value, max_length, required=True, line_breaks=True):
+    """A cell parser: non-empty (unless not ``required``) text of at most ``max_length`` characters.
+
+    Control characters are refused; line breaks and tabs are allowed unless
+    ``line_breaks`` is False (pass False for names and codes).
+    """
+    return _text(value, max_length, required, line_breaks)
 
 
 def date_cell(value, required=True):
