@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app portal
 
-.PHONY: run test test-sqlite test-postgres install install-test translations messages bench clean
+.PHONY: run test test-sqlite test-postgres install install-test translations messages bench fuzz clean
 
 $(BIN)/flask: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,17 @@ test: install-test
 	$(BIN)/python -m pytest -q
 	bash .ci/with-postgres $(BIN)/python -m pytest -q
 
-## Every benchmark in bench/ (each builds its own 50,000-employee demo in a temporary database).
+## Schemathesis against /api/v1/openapi.json with many more examples than the suite's
+## (FUZZ_EXAMPLES per operation, role and mode; the suite uses 8), and the import
+## parsers' property tests IMPORT_FUZZ_SCALE times longer. SQLite unless
+## DATABASE_URL is set, e.g. `bash .ci/with-postgres make fuzz`.
+FUZZ_EXAMPLES ?= 70
+IMPORT_FUZZ_SCALE ?= 20
+fuzz: install-test
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -s tests/api/test_fuzz.py
+	IMPORT_FUZZ_SCALE=$(IMPORT_FUZZ_SCALE) $(BIN)/python -m pytest -q tests/org/test_import_properties.py tests/competence/test_import_properties.py
+
+## Every benchmark in bench/ (each builds its own demo in a temporary database; load.py needs wrk).
 bench: install
 	for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 

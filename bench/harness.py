@@ -21,17 +21,23 @@ from portal.extensions import db
 
 def arguments(doc):
     """The options every benchmark takes: demo size, seed and how many runs to take the best of."""
-    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
-    parser.add_argument("--employees", type=int, default=50_000)
-    parser.add_argument("--seed", type=int, default=2026)
+    parser = common_options(doc)
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs per figure")
     return parser.parse_args()
 
 
+def common_options(doc, employees=50_000):
+    """A parser with the demo's size and seed, for a script to add its own options to."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--employees", type=int, default=employees, help=f"demo size (default {employees:,})")
+    parser.add_argument("--seed", type=int, default=2026)
+    return parser
+
+
 @contextmanager
-def database(prefix):
-    """An app bound to ``DATABASE_URL`` or a temporary SQLite file, inside its app context."""
-    url = os.environ.get("DATABASE_URL")
+def database(prefix, url=None):
+    """An app bound to ``url``, else ``DATABASE_URL``, else a temporary SQLite file, inside its app context."""
+    url = url or os.environ.get("DATABASE_URL")
     folder = None
     if not url:
         folder = tempfile.mkdtemp(prefix=prefix)
