@@ -150,6 +150,24 @@ def _profile_helpers():
 # --- forms ----------------------------------------------------------------------
 
 
+def _form_page(form, person, save, saved, template, **context):
+    """Save a valid POST with ``save()`` and go back to the profile; otherwise show the form.
+
+    A ``ProfileError`` from ``save`` marks its field, and a form with errors
+    answers 422, so every profile form refuses bad input the same way.
+    """
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            save()
+        except ProfileError as error:
+            _apply_error(form, error)
+        else:
+            flash(saved, "info")
+            return redirect(_profile_url(person))
+    status = 422 if request.method == "POST" and _has_errors(form) else 200
+    return render_template(template, form=form, person=person, **context), status
+
+
 def _assessment_page(employee_id, source):
     person = assessable_employee(employee_id, current_user)
     competences = catalogue()
@@ -158,37 +176,30 @@ def _assessment_page(employee_id, source):
     if request.method == "GET":
         form.achieved_on.data = date.today()
         form.competence_id.data = request.args.get("competence_id", type=int)
-    elif form.validate_on_submit():
-        try:
-            upload = check_upload(form.evidence_file.data)
-            record_assessment(
-                person,
-                current_user,
-                source,
-                form.competence_id.data,
-                form.level.data,
-                form.achieved_on.data,
-                form.valid_until.data,
-                form.evidence_note.data,
-                form.evidence_url.data,
-                upload,
-            )
-        except ProfileError as error:
-            _apply_error(form, error)
-        else:
-            flash(_("The assessment of %(name)s was saved.", name=person.full_name), "info")
-            return redirect(_profile_url(person))
-    status = 422 if request.method == "POST" and _has_errors(form) else 200
-    return (
-        render_template(
-            "competence/profile_assess.html",
-            form=form,
-            person=person,
-            source=source,
-            title=_("Assess prior learning") if source == "prior_learning" else _("Record an assessment"),
-            has_catalogue=bool(competences),
-        ),
-        status,
+
+    def save():
+        record_assessment(
+            person,
+            current_user,
+            source,
+            form.competence_id.data,
+            form.level.data,
+            form.achieved_on.data,
+            form.valid_until.data,
+            form.evidence_note.data,
+            form.evidence_url.data,
+            check_upload(form.evidence_file.data),
+        )
+
+    return _form_page(
+        form,
+        person,
+        save,
+        _("The assessment of %(name)s was saved.", name=person.full_name),
+        "competence/profile_assess.html",
+        source=source,
+        title=_("Assess prior learning") if source == "prior_learning" else _("Record an assessment"),
+        has_catalogue=bool(competences),
     )
 
 
@@ -216,27 +227,24 @@ def self_assess(employee_id):
     form.competence_id.choices = _competence_choices(competences)
     if request.method == "GET":
         form.competence_id.data = request.args.get("competence_id", type=int)
-    elif form.validate_on_submit():
-        try:
-            record_self_assessment(
-                person,
-                current_user,
-                form.competence_id.data,
-                form.level.data,
-                form.evidence_note.data,
-                form.evidence_url.data,
-            )
-        except ProfileError as error:
-            _apply_error(form, error)
-        else:
-            flash(_("Your self-assessment was saved. Your leader can confirm it."), "info")
-            return redirect(_profile_url(person))
-    status = 422 if request.method == "POST" and _has_errors(form) else 200
-    return (
-        render_template(
-            "competence/profile_self.html", form=form, person=person, has_catalogue=bool(competences)
-        ),
-        status,
+
+    def save():
+        record_self_assessment(
+            person,
+            current_user,
+            form.competence_id.data,
+            form.level.data,
+            form.evidence_note.data,
+            form.evidence_url.data,
+        )
+
+    return _form_page(
+        form,
+        person,
+        save,
+        _("Your self-assessment was saved. Your leader can confirm it."),
+        "competence/profile_self.html",
+        has_catalogue=bool(competences),
     )
 
 
@@ -266,25 +274,15 @@ def objection(employee_id, held_id):
     form = ObjectionForm()
     if request.method == "GET":
         form.objection.data = held.objection
-    elif form.validate_on_submit():
-        try:
-            record_objection(person, current_user, held_id, form.objection.data)
-        except ProfileError as error:
-            _apply_error(form, error)
-        else:
-            flash(_("Your objection was saved. It is shown beside the assessment."), "info")
-            return redirect(_profile_url(person))
-    status = 422 if request.method == "POST" and _has_errors(form) else 200
-    return (
-        render_template(
-            "competence/profile_objection.html",
-            form=form,
-            person=person,
-            held=held,
-            source_label=SOURCE_LABELS.get(held.source, held.source),
-            max_length=OBJECTION_MAX,
-        ),
-        status,
+    return _form_page(
+        form,
+        person,
+        lambda: record_objection(person, current_user, held_id, form.objection.data),
+        _("Your objection was saved. It is shown beside the assessment."),
+        "competence/profile_objection.html",
+        held=held,
+        source_label=SOURCE_LABELS.get(held.source, held.source),
+        max_length=OBJECTION_MAX,
     )
 
 
