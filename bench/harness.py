@@ -86,3 +86,32 @@ def best_of(repeat, work):
         result = work()
         times.append(time.perf_counter() - started)
     return min(times), result
+
+
+def figures(name, title, baseline, rows, setup="", notes=()):
+    """Hand this benchmark's figures to ``make bench`` (bench/all.py), which writes docs/benchmarks.md.
+
+    ``rows`` is a list of dicts: ``what`` (a label), ``value`` and ``unit``
+    ("s", "ms", "req/s", "rows/s", "queries", ...), ``ratio`` (to the
+    baseline, or None), ``target`` (e.g. "≤ 2 x", or "") and ``met`` (True,
+    False or None when there is no target). The file goes to the folder in
+    ``BENCH_RESULTS`` as ``<name>-<database>.json``; without that variable
+    nothing is written, so a script run by hand only prints.
+    """
+    folder = os.environ.get("BENCH_RESULTS")
+    if not folder:
+        return
+    import json
+
+    dialect = db.engine.dialect.name if _has_app() else os.environ.get("BENCH_DATABASE", "sqlite")
+    document = {"name": name, "title": title, "database": dialect, "setup": setup, "baseline": baseline,
+                "rows": [dict(row) for row in rows], "notes": list(notes)}
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, f"{name}-{dialect}.json"), "w", encoding="utf-8") as out:
+        json.dump(document, out, indent=2, ensure_ascii=False, default=str)
+
+
+def _has_app():
+    from flask import has_app_context
+
+    return has_app_context()
