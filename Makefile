@@ -50,9 +50,10 @@ fuzz: install-test
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -s tests/api/test_fuzz.py
 	IMPORT_FUZZ_SCALE=$(IMPORT_FUZZ_SCALE) $(BIN)/python -m pytest -q tests/org/test_import_properties.py tests/competence/test_import_properties.py
 
-## Every benchmark in bench/ (each builds its own demo in a temporary database; load.py needs wrk).
+## Every benchmark in bench/ (each builds its own demo in a temporary database, or uses DATABASE_URL:
+## `bash .ci/with-postgres make bench`), then their figures into docs/benchmarks.md. Needs wrk.
 bench: install
-	for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	$(BIN)/python bench/all.py
 
 clean:
 	rm -rf $(VENV) instance

@@ -104,7 +104,9 @@ def figures(name, title, baseline, rows, setup="", notes=()):
     import json
 
     dialect = db.engine.dialect.name if _has_app() else os.environ.get("BENCH_DATABASE", "sqlite")
-    document = {"name": name, "title": title, "database": dialect, "setup": setup, "baseline": baseline,
+    version = ".".join(map(str, db.engine.dialect.server_version_info or ())) if _has_app() else ""
+    document = {"name": name, "title": title, "database": dialect, "version": version, "setup": setup,
+                "baseline": baseline,
                 "rows": [dict(row) for row in rows], "notes": list(notes)}
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, f"{name}-{dialect}.json"), "w", encoding="utf-8") as out:
