@@ -284,10 +284,15 @@ def check(port, requests):
 
 
 class Gunicorn:
-    """gunicorn serving ``portal:create_app()`` on ``url``, in its own process group."""
+    """gunicorn serving ``app`` (default ``portal:create_app()``) on ``url``, in its own process group.
 
-    def __init__(self, url, workers, log_path):
+    ``pythonpath`` is a folder gunicorn adds to the import path for ``app``
+    (bench/pages.py serves ``hello_app:create_app()`` from bench/).
+    """
+
+    def __init__(self, url, workers, log_path, app="portal:create_app()", pythonpath=None):
         self.url, self.workers, self.log_path = url, workers, log_path
+        self.app, self.pythonpath = app, pythonpath
         self.process = None
         self.port = None
 
@@ -295,8 +300,10 @@ class Gunicorn:
         self.port = free_port()
         env = {**os.environ, "DATABASE_URL": self.url, "SECRET_KEY": secrets.token_hex(32)}
         command = [sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", str(self.workers),
-                   "--bind", f"127.0.0.1:{self.port}", "--chdir", str(ROOT), "--graceful-timeout", "5",
-                   "portal:create_app()"]
+                   "--bind", f"127.0.0.1:{self.port}", "--chdir", str(ROOT), "--graceful-timeout", "5"]
+        if self.pythonpath:
+            command += ["--pythonpath", str(self.pythonpath)]
+        command.append(self.app)
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
                                             stdin=subprocess.DEVNULL, start_new_session=True)

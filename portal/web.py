@@ -1,6 +1,8 @@
 """What every page shares: security headers, error pages, navigation, language switch."""
-from flask import render_template, request
-from flask_babel import get_locale
+from functools import cached_property, lru_cache
+
+from flask import Request, render_template, request
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -118,6 +120,7 @@ def template_globals():
     from .auth.forms import LanguageForm
 
     return {
+        CATALOGUE: get_translations(),
         "navigation": navigation_for(current_user),
         "current_locale": str(get_locale()),
         "language_form": LanguageForm(locale=str(get_locale()), next=request.full_path.rstrip("?")),
@@ -125,8 +128,72 @@ def template_globals():
     }
 
 
+class PortalRequest(Request):
+    """Flask's request, with WTForms' own messages (\"This field is required.\") loaded once per language.
+
+    Flask-WTF reads them from ``request.wtforms_translations`` and, when that
+    is missing, parses the catalogue from disk again on every request that
+    shows a form (the language switch is on every page).
+    """
+
+    @cached_property
+    def wtforms_translations(self):
+        return _wtforms_catalogue(str(get_locale()))
+
+
+@lru_cache(maxsize=16)
+def _wtforms_catalogue(locale):
+    from babel import support
+    from wtforms.i18n import messages_path
+
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+# The page's message catalogue, put into every template's context by template_globals().
+CATALOGUE = "_portal_catalogue"
+
+
+def install_template_gettext(app):
+    """Let ``_()`` in templates use the catalogue the page was rendered with.
+
+    Flask-Babel's own template functions look the catalogue up again for
+    every string (domain, locale, cache key: most of a string's cost, and
+    a page has 30 to 200 of them). The result is the same catalogue; macros
+    imported without context fall back to Flask-Babel's lookup.
+    """
+    from jinja2 import pass_context
+
+    def catalogue(context):
+        found = context.get(CATALOGUE)
+        return found if found is not None else get_translations()
+
+    @pass_context
+    def gettext(context, string):
+        return catalogue(context).ugettext(string)
+
+    @pass_context
+    def ngettext(context, singular, plural, n):
+        return catalogue(context).ungettext(singular, plural, n)
+
+    @pass_context
+    def pgettext(context, message_context, string):
+        return catalogue(context).upgettext(message_context, string)
+
+    @pass_context
+    def npgettext(context, message_context, singular, plural, n):
+        return catalogue(context).unpgettext(message_context, singular, plural, n)
+
+    app.jinja_env.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True,
+                                            pgettext=pgettext, npgettext=npgettext)
+
+
 def init_app(app):
     """Install headers, error handlers and template globals on ``app``."""
+    from . import figure_cache
+
+    app.request_class = PortalRequest
+    figure_cache.init_app(app)
+    install_template_gettext(app)
     app.after_request(security_headers)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -25,7 +25,7 @@ from ..plans import editing
 from ..plans.fields import Reader
 from ..plans.figures import budget, goal_values, hidden_for, measure_total, progress, suggested_verdict
 from ..plans.models import PLATFORM_KEYS, Plan
-from ..plans.pages import load_plan
+from ..plans.pages import live_values, load_plan
 from ..plans.queries import plans_stmt
 from ..workflow import engine
 from ..workflow.definition import title_in
@@ -175,7 +175,7 @@ def plan_json(plan, user):
     """The whole plan as ``user`` sees it, in a fixed number of queries (``plan`` from :func:`load_plan`)."""
     with force_locale("en"):
         status = engine.status(plan, user)
-        values = goal_values(plan.goals)
+        values = live_values(plan.goals)
         steps = [
             {
                 "name": t.name,

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, literal, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import access
 from ..competence.catalogue import competences_stmt
@@ -831,7 +831,7 @@ def _development_page(employee_id, refusal=None):
         select(LearningActivity)
         .join(LearningParticipant, LearningParticipant.activity_id == LearningActivity.id)
         .where(LearningParticipant.employee_id == employee_id)
-        .options(selectinload(LearningActivity.competence))
+        .options(joinedload(LearningActivity.competence))
         .order_by(LearningActivity.date.desc(), LearningActivity.id.desc()),
         requested_page(),
         PER_PAGE,
@@ -963,7 +963,9 @@ def worklist(user):
             .join(Employee.unit)
             .options(contains_eager(Appraisal.employee))
             .where(
-                under_paths(paths),
+                # The led units' ids first, so the database starts from their staff (a few
+                # rows) rather than from every open appraisal in the municipality (issue 8).
+                Employee.unit_id.in_(select(Unit.id).where(under_paths(paths))),
                 or_(
                     Appraisal.state.in_(("scheduled", "prepared")) & (Appraisal.scheduled_for < now),
                     (Appraisal.state == "held") & unsigned("leader"),

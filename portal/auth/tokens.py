@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from flask import current_app, request
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -35,8 +36,11 @@ def issue_token(user, label=""):
 def user_for_token(token):
     """Return the active user owning a valid ``token``, or ``None``."""
     row = db.session.scalars(
-        select(ApiToken).join(ApiToken.user).where(ApiToken.token_hash == _digest(token))
-    ).first()
+        select(ApiToken)
+        .join(ApiToken.user)
+        .options(contains_eager(ApiToken.user).joinedload(User.role_assignments))
+        .where(ApiToken.token_hash == _digest(token))
+    ).unique().first()  # the token, its user and the user's roles in one query: every API call starts here
     now = utcnow()
     if row is None or not row.is_valid(now) or not row.user.is_active:
         return None

@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import access
 from ..extensions import db, login_manager
@@ -18,8 +19,12 @@ from .tokens import authenticate, issue_token, revoke, tokens_of
 
 @login_manager.user_loader
 def load_user(user_id):
-    """Reload the session's user; a deactivated account is logged out."""
-    user = db.session.get(User, int(user_id))
+    """Reload the session's user; a deactivated account is logged out.
+
+    The roles come in the same query: every page asks for them (the access
+    policy, the menu), and a second round trip per request is measurable.
+    """
+    user = db.session.get(User, int(user_id), options=[joinedload(User.role_assignments)])
     return user if user is not None and user.is_active else None
 
 

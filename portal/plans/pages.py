@@ -4,15 +4,16 @@ Shared by the plan page and its partials, so every section reads the same
 figures: loaded in a fixed number of queries whatever the plan's size.
 """
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, subqueryload
 
 from ..extensions import db
+from ..figure_cache import cached
 from ..workflow import engine
-from .figures import budget, hidden_for, progress, suggested_verdict
+from .figures import budget, goal_values, hidden_for, progress, suggested_verdict
 from .models import Goal, Measure, Plan
-from .editing import current_values
 
 
 @dataclass
@@ -37,14 +38,27 @@ def load_plan(plan_id):
         .options(
             selectinload(Plan.goals).joinedload(Goal.competence),
             selectinload(Plan.goals).joinedload(Goal.unit),
-            selectinload(Plan.measures).selectinload(Measure.notes),
+            selectinload(Plan.measures).subqueryload(Measure.notes),
         )
     )
 
 
+def live_values(goals):
+    """Each goal's current value (:func:`.figures.goal_values`), as shown on the plan page and in the API.
+
+    Reused for a few seconds (:mod:`portal.figure_cache`): each value is an
+    aggregate over the workforce. Keyed on everything about a goal that
+    goes into its value, so an edited goal is measured afresh.
+    """
+    today = date.today()
+    key = ("goal_values", today, tuple(
+        (g.id, g.kind, g.competence_id, g.min_level, g.unit_id, g.figure, g.manual_value) for g in goals))
+    return dict(cached(key, lambda: goal_values(goals, today)))
+
+
 def content(plan, user):
     """Goals (with values and their measures), measures without a goal, the budget, editable parts."""
-    values = current_values(plan)
+    values = live_values(plan.goals)
     goals = []
     for goal in plan.goals:
         value = values.get(goal.id)

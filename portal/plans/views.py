@@ -7,7 +7,7 @@ show. Every failed POST rolls back and answers with the page again, the
 message next to the field, and a 4xx status; nothing is half-written.
 """
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale, to_user_timezone
@@ -21,6 +21,7 @@ from .. import access
 from ..competence.gaps import requirement_gaps
 from ..competence.workforce import Scope, shown_figures, workforce
 from ..extensions import db
+from ..figure_cache import cached
 from ..notify import send_after_commit
 from ..org.models import Unit
 from ..org.visibility import led_unit_paths
@@ -342,19 +343,15 @@ def purpose_figures(plan, user):
 
     path = plan.scope_unit.path if plan.scope_unit else None
     detailed = sees_scope_in_detail(user, plan)
-    raw = workforce(Scope(unit_paths=(path,)) if path else Scope(), horizon_years=HORIZON)
+    raw = cached(("plan_workforce", path, HORIZON, date.today()),
+                 lambda: workforce(Scope(unit_paths=(path,)) if path else Scope(), horizon_years=HORIZON))
     figures = shown_figures(raw, detailed)
     last_year = raw.turnover_years[-1]
     turnover = [r for r in figures["turnover"] if r["year"] == last_year and r["headcount"] != 0]
     turnover.sort(key=lambda r: (r["rate"] is None, -(r["rate"] or 0), r["profession"]))
     gaps = None
     if detailed:
-        rows = _gaps_under(path)
-        gaps = {
-            "requirements": len(rows),
-            "now": sum(r.gap_now for r in rows),
-            "horizon": sum(r.gap_at_horizon for r in rows),
-        }
+        gaps = cached(("plan_gaps", path, HORIZON, date.today()), lambda: _gap_totals(path))
     wide = user.has_role("hr", "politician", "representative") or (detailed and user.has_role("leader"))
     args = {"unit_id": plan.scope_unit_id} if plan.scope_unit_id else {}
     return {
@@ -368,6 +365,16 @@ def purpose_figures(plan, user):
         "turnover_year": last_year,
         "gaps": gaps,
         "today": raw.today,
+    }
+
+
+def _gap_totals(path):
+    """How many requirements under ``path`` (all when None), and their gaps added up, now and at the horizon."""
+    rows = _gaps_under(path)
+    return {
+        "requirements": len(rows),
+        "now": sum(r.gap_now for r in rows),
+        "horizon": sum(r.gap_at_horizon for r in rows),
     }
 
 
