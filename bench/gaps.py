@@ -12,17 +12,24 @@ requirements), refreshes the planner's statistics, and then times:
 * ``GET /api/v1/gaps?per_page=200``, every page, as hr and as a politician;
 * the ``/gaps`` page at the top and one level down, as hr and as a politician.
 
-Each figure is printed with its ratio to the baseline. Usage::
+Each figure is printed with its ratio to the baseline (issue 8's target for
+the API: at most 2 x) and handed to ``make bench`` (``harness.figures``).
+The figure cache (``portal.figure_cache``) is emptied before every timed
+run, so each figure is what a first request costs; one extra row pages
+through the API with the cache switched off. Usage::
 
     .venv/bin/python bench/gaps.py                # temporary SQLite database
     DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/gaps.py
+    bash .ci/with-postgres .venv/bin/python bench/gaps.py
 
-With ``DATABASE_URL`` an empty database is migrated and filled; one that
-already holds the demo is reused (and topped up once). Runs in well under
-three minutes on two cores.
+Options: ``--employees`` (default 50,000), ``--seed``, ``--repeat`` (best of
+N, default 3). With ``DATABASE_URL`` an empty database is migrated and
+filled; one that already holds the demo is reused (and topped up once).
+About 65 s on two busy cores at 50,000 employees, on either database.
 """
 import random
 import sys
+from contextlib import contextmanager
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -40,6 +47,11 @@ TARGET_COMPETENCES = 200
 TARGET_REQUIREMENTS = 2000
 HOLDER_SHARE = 0.015  # of employees, for each added competence
 HORIZON = 5
+REQUIREMENTS_NOTE = (
+    "Requirements: issue 8 names 200 competences and 2,000 requirements; the demo alone already sets about "
+    "6,300 requirements on its units, so the benchmark keeps them all (the harder case) and only tops the "
+    "catalogue up to 200 competences."
+)
 
 
 def main():
@@ -194,6 +206,32 @@ def run_baseline(today, horizon):
 # --- timing ---------------------------------------------------------------------------------------
 
 
+@contextmanager
+def cache_off(app):
+    """The figure cache switched off for a while (PORTAL_FIGURE_CACHE_SECONDS=0)."""
+    cache = app.extensions.get("portal.figure_cache")
+    seconds = cache.seconds if cache is not None else None
+    if cache is not None:
+        cache.clear()
+        cache.seconds = 0
+    try:
+        yield
+    finally:
+        if cache is not None:
+            cache.seconds = seconds
+
+
+def cold(app, work):
+    """``work`` with the figure cache emptied first (portal.figure_cache), so nothing computed
+    by an earlier run is reused: every figure here is what a first request costs."""
+    def run():
+        cache = app.extensions.get("portal.figure_cache")
+        if cache is not None:
+            cache.clear()
+        return work()
+    return run
+
+
 def report(app, repeat):
     from portal.auth.tokens import issue_token, revoke
     from portal.auth.models import ApiToken
@@ -203,12 +241,14 @@ def report(app, repeat):
     today = date.today()
     horizon = horizon_date(today, HORIZON)
     base, expected = harness.best_of(repeat, lambda: run_baseline(today, horizon))
-    ours, rows = harness.best_of(repeat, lambda: requirement_gaps(horizon_years=HORIZON, today=today))
+    ours, rows = harness.best_of(repeat, cold(app, lambda: requirement_gaps(horizon_years=HORIZON, today=today)))
     got = {r.requirement_id: (r.holders_now, r.retiring_by_horizon) for r in rows}
     if got != expected:
         wrong = [rid for rid in expected if got.get(rid) != expected[rid]][:5]
         raise SystemExit(f"requirement_gaps() disagrees with the baseline, e.g. requirements {wrong}")
-    print(f"\nhorizon {HORIZON} years, {len(rows):,} requirements, figures equal to the baseline\n")
+    print(f"\nhorizon {HORIZON} years, {len(rows):,} requirements, figures equal to the baseline")
+    print(REQUIREMENTS_NOTE + "\n")
+    data_counts = counts()
 
     users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(("hr", "politician"))))}
     tokens = {name: issue_token(user, label="bench") for name, user in users.items()}
@@ -237,20 +277,45 @@ def report(app, repeat):
                 return len(response.get_data())
         return work
 
-    lines = [("one hand-written SQL aggregate (baseline)", base, ""),
-             ("requirement_gaps(): the portal's computation", ours, "")]
+    api_target = 2.0
+    lines = [("one hand-written SQL aggregate (baseline)", base, "", None),
+             ("requirement_gaps(): the portal's computation", ours, "", None)]
     for username in ("hr", "politician"):
-        elapsed, pages = harness.best_of(1, lambda: api_all_pages(username))
-        lines.append((f"GET /api/v1/gaps?per_page=200, all pages, as {username}", elapsed, f"{pages} pages"))
+        elapsed, pages = harness.best_of(repeat, cold(app, lambda: api_all_pages(username)))
+        lines.append((f"GET /api/v1/gaps?per_page=200, all pages, as {username}", elapsed, f"{pages} pages",
+                      api_target))
+    with cache_off(app):
+        elapsed, pages = harness.best_of(1, lambda: api_all_pages("hr"))
+    lines.append(("  the same as hr with the figure cache off (each page counts its own competences)", elapsed,
+                  f"{pages} pages", None))
     for username in ("hr", "politician"):
         for label, path in (("top", f"/gaps?horizon_years={HORIZON}"),
                             (area.name, f"/gaps?horizon_years={HORIZON}&unit_id={area.id}")):
-            elapsed, size = harness.best_of(repeat, page(username, path))
-            lines.append((f"GET /gaps ({label}) as {username}", elapsed, f"{size / 1024:,.0f} KiB"))
+            elapsed, size = harness.best_of(repeat, cold(app, page(username, path)))
+            lines.append((f"GET /gaps ({label}) as {username}", elapsed, f"{size / 1024:,.0f} KiB", None))
 
-    width = max(len(label) for label, _, _ in lines)
-    for label, seconds, note in lines:
-        print(f"{label:<{width}}  {seconds * 1000:9.1f} ms  {seconds / base:6.2f} x baseline  {note}")
+    width = max(len(label) for label, *_ in lines)
+    rows = []
+    for label, seconds, note, target in lines:
+        ratio = seconds / base
+        verdict = "" if target is None else ("  target met" if ratio <= target else f"  TARGET ≤ {target:g} x NOT MET")
+        print(f"{label:<{width}}  {seconds * 1000:9.1f} ms  {ratio:6.2f} x baseline  {note}{verdict}")
+        if label.startswith("one hand-written"):
+            continue
+        rows.append({"what": label.strip() + (f" ({note})" if note else ""), "value": round(seconds * 1000, 1),
+                     "unit": "ms", "ratio": round(ratio, 2), "target": "" if target is None else f"≤ {target:g} x",
+                     "met": None if target is None else ratio <= target})
+    harness.figures(
+        "gaps", "Gap analysis", f"one hand-written SQL aggregate: {base * 1000:.1f} ms", rows,
+        setup=f"{data_counts}; horizon {HORIZON} years; best of {repeat}; the figure cache is emptied before "
+              "every run, so each figure is what a first request costs",
+        notes=[REQUIREMENTS_NOTE,
+               "API: with the figure cache on (the default, 30 s) the first page counts every requirement in "
+               "one statement and the other pages are cut from that; with it off each page counts only its own "
+               "competences (the row 'figure cache off').",
+               "Politicians and representatives: small groups are hidden per competence over the whole tree, "
+               "so each page rebuilds the tree of its competences."],
+    )
 
     for token in db.session.scalars(select(ApiToken).where(ApiToken.label == "bench", ApiToken.revoked_at.is_(None))):
         revoke(token)

@@ -11,13 +11,19 @@ refreshes the planner's statistics, and then times:
   ``Table`` of short strings) with the same number of pages as the report.
 
 Each figure is printed in seconds and as a ratio to the baseline (issue 8's
-target: at most 3 x). Usage::
+target: at most 3 x) and handed to ``make bench`` (``harness.figures``). The
+figure cache (``portal.figure_cache``) is emptied before each timed request,
+so they are what a first request costs; the "again" rows repeat the request
+while the gap figures are still in the cache. Usage::
 
     .venv/bin/python bench/workforce_pdf.py                # temporary SQLite database
     DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/workforce_pdf.py
+    bash .ci/with-postgres .venv/bin/python bench/workforce_pdf.py
 
-With ``DATABASE_URL`` an empty database is migrated and filled; one that
-already holds the demo is reused.
+Options: ``--employees`` (default 50,000), ``--seed``, ``--repeat`` (best of
+N, default 3). With ``DATABASE_URL`` an empty database is migrated and
+filled; one that already holds the demo is reused. About 60-75 s on two
+busy cores at 50,000 employees.
 """
 import io
 import re
@@ -34,6 +40,8 @@ import harness  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
 PATH = "/workforce/report.pdf"
+TARGET = 3.0  # issue 8: at most 3 x the plain reportlab document
+counts_text = ""
 
 
 def main():
@@ -50,7 +58,9 @@ def prepare(employees, seed):
     harness.demo(employees, seed)
     people = db.session.scalar(select(func.count()).select_from(Employee))
     units = db.session.scalar(select(func.count()).select_from(Unit))
-    print(f"{people:,} employees, {units:,} units")
+    global counts_text
+    counts_text = f"{people:,} employees, {units:,} units"
+    print(counts_text)
     harness.analyse()
 
 
@@ -95,6 +105,16 @@ def len_rows_per_page():
     return probe // max(1, pages_of(plain_document(probe)))
 
 
+def cold(app, work):
+    """``work`` with the figure cache emptied first (portal.figure_cache): what a first request costs."""
+    def run():
+        cache = app.extensions.get("portal.figure_cache")
+        if cache is not None:
+            cache.clear()
+        return work()
+    return run
+
+
 def report(app, repeat):
     from portal.competence import report as workforce_report
     from portal.org.models import User
@@ -114,30 +134,59 @@ def report(app, repeat):
         with app.test_request_context(PATH):
             user = db.session.get(User, users[username].id)
             login_user(user)
-            collect, content = harness.best_of(repeat, lambda: workforce_report.collect(user))
+            collect, content = harness.best_of(repeat, cold(app, lambda: workforce_report.collect(user)))
             layout, _pdf = harness.best_of(repeat, lambda: workforce_report.layout(content))
         return collect, layout
 
     lines = []
     pages = None
     for username in ("hr", "politician"):
-        elapsed, pdf = harness.best_of(repeat, request(username))
+        elapsed, pdf = harness.best_of(repeat, cold(app, request(username)))
         pages = pages or pages_of(pdf)
         collect, layout = halves(username)
-        lines.append((f"GET {PATH} (whole municipality) as {username}", elapsed, f"{pages_of(pdf)} pages, "
-                      f"{len(pdf) / 1024:,.0f} KiB"))
-        lines.append((f"  of which the figures (report.collect) as {username}", collect, ""))
-        lines.append((f"  of which the layout (report.layout) as {username}", layout, ""))
+        warm, _pdf = harness.best_of(repeat, request(username))
+        lines.append((f"GET {PATH} (whole municipality) as {username}", elapsed,
+                      f"{pages_of(pdf)} pages, {len(pdf) / 1024:,.0f} KiB", TARGET))
+        lines.append((f"  of which the figures (report.collect) as {username}", collect, "", None))
+        lines.append((f"  of which the layout (report.layout) as {username}", layout, "", None))
+        lines.append((f"  the same request again within {cache_seconds(app)} s (gap figures from the figure cache) "
+                      f"as {username}", warm, "", None))
 
     rows = plain_rows_for(pages)
     base, plain = harness.best_of(repeat, lambda: plain_document(rows))
-    lines.insert(0, (f"plain reportlab: SimpleDocTemplate + one Table ({rows:,} rows)", base,
-                     f"{pages_of(plain)} pages, {len(plain) / 1024:,.0f} KiB"))
+    baseline = f"plain reportlab: SimpleDocTemplate + one Table ({rows:,} rows)"
+    lines.insert(0, (baseline, base, f"{pages_of(plain)} pages, {len(plain) / 1024:,.0f} KiB", None))
 
     print()
-    width = max(len(label) for label, _, _ in lines)
-    for label, seconds, note in lines:
-        print(f"{label:<{width}}  {seconds:7.3f} s  {seconds / base:6.1f} x baseline  {note}")
+    width = max(len(label) for label, *_ in lines)
+    figures = []
+    for label, seconds, note, target in lines:
+        ratio = seconds / base
+        verdict = "" if target is None else ("  target met" if ratio <= target else f"  TARGET ≤ {target:g} x NOT MET")
+        print(f"{label:<{width}}  {seconds:7.3f} s  {ratio:6.1f} x baseline  {note}{verdict}")
+        if label == baseline:
+            continue
+        figures.append({"what": label.strip() + (f" ({note})" if note else ""), "value": round(seconds, 3),
+                        "unit": "s", "ratio": round(ratio, 1), "target": "" if target is None else f"≤ {target:g} x",
+                        "met": None if target is None else ratio <= target})
+    harness.figures(
+        "workforce_pdf", "Workforce report (PDF)", f"{baseline}: {base:.3f} s, {pages_of(plain)} pages", figures,
+        setup=f"{counts_text}; best of {repeat}; the figure cache is emptied before each timed request except "
+              "the 'again' rows",
+        notes=[
+            "The report's gap section needs every requirement's holders counted: that one statement alone "
+            "(bench/gaps.py's SQL floor) takes several times as long as the plain reportlab document, so a "
+            "first request cannot come within 3 x of it at this size; the 'again' rows show the report when "
+            "the gap figures were counted within the last seconds (the figure cache).",
+            "Layout: one pass (the contents are drawn when the PDF is saved, not laid out twice) and plain "
+            "multi-line strings instead of a paragraph per table cell.",
+        ],
+    )
+
+
+def cache_seconds(app):
+    cache = app.extensions.get("portal.figure_cache")
+    return f"{cache.seconds:g}" if cache is not None else "0"
 
 
 if __name__ == "__main__":

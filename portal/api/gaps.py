@@ -3,9 +3,15 @@
 Who sees what is :func:`competence.gaps.gap_viewer`, as on ``/gaps``: hr all
 of it, a leader the requirements of their own units (another unit is a 404,
 never revealing it), politicians and representatives all of it with every
-figure about fewer than 5 people ``null``. hr and leaders get a page of
-requirements computed in SQL; aggregates-only callers need the whole tree
-to hide figures consistently, so it is computed once and sliced.
+figure about fewer than 5 people ``null``.
+
+Paging: the order of the requirements in view and every requirement's
+figures are kept a few seconds in the figure cache (``portal.figure_cache``,
+see :func:`gaps.requirement_gaps`), so a client paging through costs about
+one count of everything (bench/gaps.py); with the cache off each page counts
+only its own competences. Aggregates-only callers need the tree of the
+page's competences over the whole municipality to hide figures
+consistently; it is built afresh for every request and the page cut out.
 """
 from flask import jsonify, request
 
@@ -17,13 +23,16 @@ from ..competence.gaps import (
     gap_viewer,
     load_tree,
     requirement_gaps,
+    requirement_competences,
     requirements_in_view,
+    unit_outline,
 )
 from ..competence.heatmap import COLOUR_BY, LevelNotFound, build_level
-from ..competence.models import CompetenceArea, Requirement
+from ..competence.models import CompetenceArea
 from ..extensions import db
+from ..figure_cache import cached
 from ..org.models import Unit
-from ..pagination import paginate
+from ..pagination import MAX_PAGE
 from . import bp
 from .errors import ApiError
 from .openapi import ERRORS, ID_SCHEMA, PAGE_PARAMS, _get, _json, _page_of
@@ -53,11 +62,17 @@ def gaps():
     """Required versus held competence per requirement, now and ``horizon_years`` ahead."""
     viewer, unit, horizon_years = _scope()
     page, per_page = page_args()
-    ids = paginate(requirements_in_view([unit.path] if unit else viewer.unit_paths), page, per_page)
-    items = _figures(viewer, ids.items, horizon_years) if ids.items else []
-    return jsonify(
-        {"items": [row.as_dict() for row in items], "total": ids.total, "page": page, "per_page": per_page}
+    paths = [unit.path] if unit else viewer.unit_paths
+    # The order of every requirement in view, kept a few seconds like the figures: a client paging
+    # through gets each page by slicing, without counting and sorting all requirements again.
+    ordered = cached(
+        ("gap-requirement-order", tuple(paths) if paths is not None else None),
+        lambda: list(db.session.scalars(requirements_in_view(paths))),
     )
+    start = (min(page, MAX_PAGE) - 1) * per_page
+    ids = ordered[start : start + per_page]
+    items = _figures(viewer, ids, horizon_years) if ids else []
+    return jsonify({"items": [row.as_dict() for row in items], "total": len(ordered), "page": page, "per_page": per_page})
 
 
 def _figures(viewer, requirement_ids, horizon_years):
@@ -68,10 +83,9 @@ def _figures(viewer, requirement_ids, horizon_years):
     competences is counted and the tree built before the page is cut out.
     """
     if viewer.suppress:
-        units_by_id = {u.id: u for u in db.session.scalars(db.select(Unit))}
-        competence_ids = list(
-            db.session.scalars(db.select(Requirement.competence_id).where(Requirement.id.in_(requirement_ids)).distinct())
-        )
+        units_by_id = unit_outline()
+        of = requirement_competences()
+        competence_ids = sorted({of[rid] for rid in requirement_ids if rid in of})
         rows = load_tree(viewer, units_by_id, horizon_years, competence_ids=competence_ids).requirement_rows()
     else:
         rows = requirement_gaps(None, horizon_years, requirement_ids=requirement_ids)

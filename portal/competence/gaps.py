@@ -20,11 +20,16 @@ of the sums: ten spare nurses in one unit do not fill a gap in another.
 """
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy import and_, case, false, func, or_, select, text, union_all
 from sqlalchemy.orm import aliased, contains_eager
 
+from .. import figure_cache
 from ..extensions import db
+from ..figure_cache import EXTENSION as FIGURE_CACHE
+from ..figure_cache import cached
 from ..org.models import Employee, Unit
 from ..org.stats import MIN_GROUP, employed_on
 from ..org.visibility import led_unit_paths
@@ -35,7 +40,7 @@ from .retirement import add_years, retirement_ages, retires_before
 MAX_HORIZON = 10
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # slots: a tree holds tens of thousands of these
 class GapRow:
     """The figures of one requirement, or of several added together (``parts``).
 
@@ -171,9 +176,51 @@ def gap_viewer(user):
 def requirement_gaps(unit_paths=None, horizon_years=0, competence_ids=None, today=None, requirement_ids=None):
     """One GapRow per requirement, for requirements on units under ``unit_paths`` (all if None).
 
-    ``requirement_ids`` narrows to those requirements (one page of the API).
+    ``requirement_ids`` narrows to those requirements (one page of the API),
+    ``competence_ids`` to those competences. With the figure cache on
+    (:mod:`portal.figure_cache`) every requirement under ``unit_paths`` is
+    counted once in one statement and kept for a few seconds, and each call
+    picks its rows from that: a client paging through the API, or the
+    report after the page, then costs about one count of everything. With
+    the cache off, a narrowed call counts just its own competences.
     """
     today = today or date.today()
+    if _cache_on() or (competence_ids is None and requirement_ids is None):
+        figures = cached(
+            ("gap-figures", tuple(unit_paths) if unit_paths is not None else None, horizon_years, today),
+            lambda: _requirement_figures(unit_paths, horizon_years, None, today, None),
+        )
+        if competence_ids is not None:
+            competences = set(competence_ids)
+            figures = [f for f in figures if f[2] in competences]
+        if requirement_ids is not None:
+            wanted = set(requirement_ids)
+            figures = [f for f in figures if f[0] in wanted]
+    else:
+        figures = _requirement_figures(unit_paths, horizon_years, competence_ids, today, requirement_ids)
+    return [
+        GapRow(
+            requirement_id=rid,
+            unit_id=unit_id,
+            competence_id=competence_id,
+            min_level=min_level,
+            required=required,
+            profession=profession,
+            holders_now=now,
+            retiring_by_horizon=retiring,
+        )
+        for rid, unit_id, competence_id, min_level, required, profession, now, retiring in figures
+    ]
+
+
+def _cache_on():
+    """Whether what is counted now would be kept (the cache is on and this transaction has not written)."""
+    cache = current_app.extensions.get(FIGURE_CACHE)
+    return cache is not None and cache.seconds > 0 and not figure_cache._transaction_wrote()
+
+
+def _requirement_figures(unit_paths, horizon_years, competence_ids, today, requirement_ids):
+    """The figures of :func:`requirement_gaps` as plain tuples, in tree order (one statement)."""
     horizon = horizon_date(today, horizon_years)
     holders = _holders_per_requirement(today, horizon, unit_paths, competence_ids, requirement_ids).subquery()
     stmt = (
@@ -193,18 +240,12 @@ def requirement_gaps(unit_paths=None, horizon_years=0, competence_ids=None, toda
     )
     stmt = _restrict(stmt, Unit, unit_paths, competence_ids, requirement_ids)
     plan_for_these_dates()
+    some = bool(competence_ids or requirement_ids)
     return [
-        GapRow(
-            requirement_id=rid,
-            unit_id=unit_id,
-            competence_id=competence_id,
-            min_level=min_level,
-            required=required,
-            profession=profession,
-            holders_now=int(now),
-            retiring_by_horizon=int(retiring),
+        (rid, unit_id, competence_id, min_level, required, profession, int(now), int(retiring))
+        for rid, unit_id, competence_id, min_level, required, profession, now, retiring in (
+            in_written_order(stmt) if some else db.session.execute(stmt)
         )
-        for rid, unit_id, competence_id, min_level, required, profession, now, retiring in db.session.execute(stmt)
     ]
 
 
@@ -217,6 +258,26 @@ def plan_for_these_dates():
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
+def in_written_order(statement):
+    """Run ``statement`` with PostgreSQL taking its explicit joins in the order written.
+
+    ``join_collapse_limit = 1`` for this one statement (set and reset within
+    the transaction); SQLite already follows the written order here. No
+    parallel workers either: for a statement of a few tens of milliseconds
+    each worker would build the same hash tables again (twice as slow on
+    two cores).
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return db.session.execute(statement).all()
+    db.session.execute(text("SET LOCAL join_collapse_limit = 1"))
+    db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    try:
+        return db.session.execute(statement).all()
+    finally:
+        db.session.execute(text("SET LOCAL join_collapse_limit TO DEFAULT"))
+        db.session.execute(text("SET LOCAL max_parallel_workers_per_gather TO DEFAULT"))
 
 
 def requirements_in_view(unit_paths=None, competence_ids=None):
@@ -244,7 +305,18 @@ def _restrict(stmt, unit, unit_paths, competence_ids, requirement_ids):
 
 
 def _holders_per_requirement(today, horizon, unit_paths, competence_ids, requirement_ids):
-    """Per requirement: how many hold it now, and how many of them are gone by the horizon."""
+    """Per requirement: how many hold it now, and how many of them are gone by the horizon.
+
+    For a few competences (a page of the API, a competence area) the records
+    of those competences are read through the competence index and reduced
+    to one best level per person before they meet the requirements
+    (:func:`_holders_of_some`). For all of them the grouped pass of
+    :func:`_qualified_people` is the better plan: reducing every record per
+    person first made PostgreSQL spill a 300,000-group aggregate to disk in
+    each parallel worker (bench/gaps.py, twice as slow).
+    """
+    if competence_ids or requirement_ids:
+        return _holders_of_some(today, horizon, unit_paths, competence_ids, requirement_ids)
     per_person = _qualified_people(today, horizon, unit_paths, competence_ids, requirement_ids).subquery()
     leaving = or_(per_person.c.retires == 1, per_person.c.valid_at_horizon == 0)
     return select(
@@ -252,6 +324,86 @@ def _holders_per_requirement(today, horizon, unit_paths, competence_ids, require
         func.count().label("holders_now"),
         func.sum(case((leaving, 1), else_=0)).label("retiring"),
     ).group_by(per_person.c.requirement_id)
+
+
+def _holders_of_some(today, horizon, unit_paths, competence_ids, requirement_ids):
+    """:func:`_holders_per_requirement` for some competences.
+
+    First each person's best verified level of each competence, today and
+    among the records still valid at the horizon (one row per person and
+    competence, so nobody is counted twice); then those rows meet the
+    requirements of the person's unit and the units above it, and each
+    requirement counts the rows that reach its level. The joins are written
+    in the order the database should take them (records, person, units
+    above, requirement); on PostgreSQL :func:`in_written_order` holds it to
+    that, since it otherwise pairs every requirement with every record of
+    its competence before it looks at the units (25 times slower on one page).
+    """
+    best = _best_levels(today, horizon, competence_ids, requirement_ids).subquery("best")
+    ancestors = unit_ancestors()
+    req_unit = aliased(Unit)
+    retires = retires_before(Employee.profession, Employee.birth_date, horizon, retirement_ages())
+    leaving = or_(retires, best.c.level_horizon < Requirement.min_level)
+    stmt = (
+        select(
+            Requirement.id.label("requirement_id"),
+            func.count().label("holders_now"),
+            func.sum(case((leaving, 1), else_=0)).label("retiring"),
+        )
+        .select_from(best)
+        .join(Employee, Employee.id == best.c.employee_id)
+        .join(ancestors, ancestors.c.unit_id == Employee.unit_id)
+        .join(
+            Requirement,
+            and_(
+                Requirement.unit_id == ancestors.c.ancestor_id,
+                Requirement.competence_id == best.c.competence_id,
+                best.c.level_now >= Requirement.min_level,
+            ),
+        )
+        .where(
+            employed_on(today),
+            or_(Requirement.profession.is_(None), Requirement.profession == Employee.profession),
+        )
+        .group_by(Requirement.id)
+    )
+    if unit_paths is not None:
+        stmt = stmt.join(req_unit, req_unit.id == Requirement.unit_id)
+    return _restrict(stmt, req_unit, unit_paths, competence_ids, requirement_ids)
+
+
+def _best_levels(today, horizon, competence_ids, requirement_ids):
+    """One row per (employee, competence): the best level of the verified records valid today
+    (``level_now``) and of those still valid at the horizon (``level_horizon``, 0 for none).
+
+    Only the records of the competences asked for (or of the requirements'
+    competences), read through the competence index.
+    """
+    at_horizon = or_(HeldCompetence.valid_until.is_(None), HeldCompetence.valid_until >= horizon)
+    stmt = (
+        select(
+            HeldCompetence.employee_id.label("employee_id"),
+            HeldCompetence.competence_id.label("competence_id"),
+            func.max(HeldCompetence.level).label("level_now"),
+            func.max(case((at_horizon, HeldCompetence.level), else_=0)).label("level_horizon"),
+        )
+        .where(
+            HeldCompetence.source.not_in(UNVERIFIED_SOURCES),
+            or_(HeldCompetence.valid_until.is_(None), HeldCompetence.valid_until >= today),
+        )
+        .group_by(HeldCompetence.employee_id, HeldCompetence.competence_id)
+    )
+    if requirement_ids:
+        # As a list, not a subquery: SQLite then reads these competences'
+        # records by the competence index instead of scanning them all.
+        asked = db.session.scalars(
+            select(Requirement.competence_id).where(Requirement.id.in_(requirement_ids)).distinct()
+        )
+        competence_ids = sorted(set(asked) & set(competence_ids) if competence_ids else set(asked))
+        stmt = stmt.where(HeldCompetence.competence_id.in_(competence_ids) if competence_ids else false())
+    elif competence_ids:
+        stmt = stmt.where(HeldCompetence.competence_id.in_(competence_ids))
+    return stmt
 
 
 def _qualified_people(today, horizon, unit_paths, competence_ids, requirement_ids, details=False):
@@ -513,6 +665,31 @@ def load_tree(viewer, units_by_id, horizon_years, today=None, unit=None, compete
     rows = requirement_gaps(paths, horizon_years, competence_ids, today)
     tree = GapTree(rows, units_by_id, root_ids(viewer, units_by_id)).finish()
     return tree.suppress() if viewer.suppress else tree
+
+
+class UnitOutline(NamedTuple):
+    """What :class:`GapTree` needs of a unit: where it sits in the tree."""
+
+    id: int
+    parent_id: int | None
+    path: str
+
+
+def unit_outline():
+    """Every unit as a :class:`UnitOutline` by id: one light query, reused for a few seconds
+    (for callers that only need the tree's shape, not the units' names)."""
+    return cached(
+        ("unit-outline",),
+        lambda: {row.id: UnitOutline(*row) for row in db.session.execute(select(Unit.id, Unit.parent_id, Unit.path))},
+    )
+
+
+def requirement_competences():
+    """Requirement id -> competence id, for every requirement: one light query, reused for a few seconds."""
+    return cached(
+        ("requirement-competences",),
+        lambda: dict(db.session.execute(select(Requirement.id, Requirement.competence_id)).all()),
+    )
 
 
 def root_ids(viewer, units_by_id):

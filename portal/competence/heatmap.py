@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..org.models import Unit
-from .gaps import MAX_HORIZON, horizon_date, load_tree
+from .gaps import MAX_HORIZON, horizon_date, load_tree, unit_outline
 from .models import Competence, CompetenceArea
 
 COLOUR_BY = ("now", "horizon")
@@ -108,21 +108,25 @@ def build_level(viewer, unit_id=None, horizon_years=0, colour_by="now", area_id=
     if not 0 <= horizon_years <= MAX_HORIZON or colour_by not in COLOUR_BY:
         raise ValueError("horizon or colour out of range")
     today = today or date.today()
-    units_by_id = {u.id: u for u in db.session.scalars(select(Unit))}
+    outline = unit_outline()  # the tree's shape; Unit rows only for what is shown
     unit = None
     if unit_id is not None:
-        unit = units_by_id.get(unit_id)
+        unit = db.session.get(Unit, unit_id) if unit_id in outline else None
         if unit is None or not viewer.sees_unit(unit):
             raise LevelNotFound(unit_id)
     competence_ids = None
     if area_id is not None:
         competence_ids = list(db.session.scalars(select(Competence.id).where(Competence.area_id == area_id)))
-    tree = load_tree(viewer, units_by_id, horizon_years, today, unit, competence_ids)
-    rows = _rows(tree, tree.level(unit.id if unit else None))
+    tree = load_tree(viewer, outline, horizon_years, today, unit, competence_ids)
+    level = tree.level(unit.id if unit else None)
+    trail_ids = _trail(unit, outline, tree.root_ids)
+    shown = {node.unit_id for nodes in level.values() for node in nodes} | set(trail_ids)
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(shown)))} if shown else {}
+    rows = _rows(tree, level, units)
     columns = _competences({cid for row in rows for cid in row.cells})
     return GapLevel(
         unit=unit,
-        trail=_trail(unit, units_by_id, tree.root_ids),
+        trail=[units[uid] for uid in trail_ids],
         rows=rows,
         columns=columns,
         horizon_years=horizon_years,
@@ -133,14 +137,14 @@ def build_level(viewer, unit_id=None, horizon_years=0, colour_by="now", area_id=
     )
 
 
-def _rows(tree, level):
+def _rows(tree, level, units):
     rows = {}
     for competence_id, nodes in level.items():
         for node in nodes:
             key = (node.unit_id, node.own)
             row = rows.get(key)
             if row is None:
-                row = rows[key] = MatrixRow(unit=tree.units[node.unit_id], own=node.own, drill=False)
+                row = rows[key] = MatrixRow(unit=units[node.unit_id], own=node.own, drill=False)
             leaf = tree.is_leaf(node)
             row.cells[competence_id] = (node, leaf)
             row.drill = row.drill or not leaf
@@ -160,13 +164,13 @@ def _competences(ids):
     return list(db.session.scalars(stmt))
 
 
-def _trail(unit, units_by_id, root_ids):
-    """The units from the top of the viewer's tree down to ``unit``'s parent, for the breadcrumb."""
+def _trail(unit, outline, root_ids):
+    """The ids of the units from the top of the viewer's tree down to ``unit``'s parent, for the breadcrumb."""
     trail = []
-    current = unit
+    current = outline[unit.id] if unit is not None else None
     while current is not None and current.id not in root_ids and current.parent_id is not None:
-        current = units_by_id[current.parent_id]
-        trail.append(current)
+        current = outline[current.parent_id]
+        trail.append(current.id)
     return list(reversed(trail))
 
 

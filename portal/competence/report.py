@@ -4,8 +4,8 @@ It prints what ``/workforce`` and ``/gaps`` show for the same unit (with its
 sub-units) or the whole municipality, for the same reader, from the same
 aggregate functions: :func:`workforce.workforce` + :func:`workforce.shown_figures`
 for the staff figures, :func:`heatmap.build_level` for the gap matrix (which
-already hides small groups), and :func:`org.stats.figures_by_unit` (one
-grouped query) for the summary of the units one level down. So the report
+already hides small groups), and :func:`_staff_by_unit` (one grouped query,
+added up the unit tree) for the summary of the units one level down. So the report
 runs the same handful of statements whatever the number of units or
 employees, and never shows more than the pages would.
 
@@ -32,10 +32,13 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, PageBreak, Spacer
+from sqlalchemy import case, func, select
 
-from ..org.stats import Figures, figures_by_unit
+from ..extensions import db
+from ..org.models import Employee, Unit
+from ..org.stats import Figures, employed_on
 from ..reports import charts, document
-from .gaps import gap_viewer
+from .gaps import gap_viewer, unit_outline
 from .heatmap import BANDS, HIDDEN_BAND, band, build_level
 from .workforce import DEFAULT_HORIZON, band_label, hide_small, nordic_key, scope_for, shown_figures, workforce
 
@@ -154,10 +157,47 @@ def _top_units(all_units, unit, scope):
     return [u for u in all_units if u.path in paths and not any(u.path != p and u.path.startswith(p) for p in paths)]
 
 
+def _staff_by_unit(unit, scope, today):
+    """``(children, {unit id: Figures})``: the Unit rows one level down and the staff of each
+    (with its sub-units), and of ``unit`` itself.
+
+    One grouped statement over today's staff per unit, added up the tree's
+    outline (:func:`gaps.unit_outline`); only the units the summary names
+    are loaded as Unit rows, not the whole tree.
+    """
+    outline = unit_outline()
+    chosen = sorted(_top_units(outline.values(), unit, scope), key=lambda u: u.path)
+    wanted = {u.path: u.id for u in chosen}
+    if unit is not None:
+        wanted[unit.path] = unit.id
+    totals = {uid: Figures() for uid in wanted.values()}
+    per_unit = db.session.execute(
+        select(
+            Employee.unit_id,
+            func.count(Employee.id),
+            func.sum(Employee.position_percent),
+            func.sum(case((Employee.position_percent < 100, 1), else_=0)),
+        )
+        .where(employed_on(today))
+        .group_by(Employee.unit_id)
+    )
+    for unit_id, headcount, percent_sum, part_time in per_unit:
+        place = outline.get(unit_id)
+        if place is None:
+            continue
+        figures = Figures(headcount, float(percent_sum or 0), int(part_time or 0))
+        parts = place.path.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            target = wanted.get("/" + "/".join(parts[:depth]) + "/")
+            if target is not None:
+                totals[target].add(figures)
+    rows = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_([u.id for u in chosen])))} if chosen else {}
+    return [rows[u.id] for u in chosen], totals
+
+
 def _unit_summaries(unit, scope, level, detailed, today, with_staff):
     """Staff and gap totals per unit one level down: two grouped queries, none per unit."""
-    all_units, by_unit = figures_by_unit(today)
-    children = sorted(_top_units(all_units, unit, scope), key=lambda u: u.path)
+    children, by_unit = _staff_by_unit(unit, scope, today)
     gap_rows = {(row.unit.id, row.own): row for row in level.rows}
     rows = [(u, by_unit[u.id], gap_rows.get((u.id, False))) for u in children]
     if unit is not None:

@@ -16,6 +16,26 @@ from .views_workforce import VIEWERS, _read_filters, workforce_page
 from .workforce import NotVisible, professions_in_view, selectable_units
 
 
+class _OnFirstUse:
+    """A list loaded when first looked at: the filters only look at the units or professions
+    when the query string names one, and the whole-municipality report names neither
+    (saves reading every unit and every employee's profession per download)."""
+
+    def __init__(self, load):
+        self._load, self._items = load, None
+
+    def _list(self):
+        if self._items is None:
+            self._items = self._load()
+        return self._items
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def __contains__(self, item):
+        return item in self._list()
+
+
 def pdf_response(body, today=None):
     """The PDF as a download; private (figures about staff), never stored by a cache."""
     return download(body, "pdf", report.filename(today), private=True)
@@ -26,7 +46,7 @@ def pdf_response(body, today=None):
 def workforce_report_pdf():
     """Workforce figures and the gap heat map for a unit (with sub-units) or the whole municipality."""
     unit, profession, horizon, _text, errors = _read_filters(
-        selectable_units(current_user), professions_in_view(current_user)
+        _OnFirstUse(lambda: selectable_units(current_user)), _OnFirstUse(lambda: professions_in_view(current_user))
     )
     if errors:
         return workforce_page()

@@ -11,9 +11,11 @@ draws the footers in a second pass (the usual "numbered canvas" pattern).
 Long reports put :func:`contents` in their story and make their section
 titles with :func:`heading`: each heading is then listed in the table of
 contents with its page and becomes a bookmark in the PDF viewer's outline.
-Page numbers in the contents are only known after a first layout, so such a
-story is built with reportlab's ``multiBuild``, which lays it out until the
-numbers settle. The document language is set from the reader's locale, so
+Page numbers in the contents are only known once the whole story is laid
+out; rather than laying it out twice (reportlab's ``multiBuild``), the
+contents take the room their known headings need and are drawn onto their
+page when the document is saved, with the page numbers found by then
+(:class:`Contents`); a contents longer than a page falls back to ``multiBuild``. The document language is set from the reader's locale, so
 screen readers and text extraction know it is Norwegian or English.
 """
 import io
@@ -80,13 +82,16 @@ CELL_PADDING = 12  # reportlab's default left + right cell padding
 
 
 def _cell(value, width, style, font):
-    """A cell's content: the plain string when it fits on one line, else a wrapping paragraph.
+    """A cell's content: the plain string when each of its lines fits the cell, else a wrapping paragraph.
 
-    Plain strings are drawn directly by the table, several times faster than
-    a paragraph per cell, which matters in a report of thousands of cells.
+    Plain strings (one or several lines) are drawn directly by the table,
+    several times faster than a paragraph per cell, which matters in a
+    report of thousands of cells; the table's FONT command gives them the
+    paragraph's font and leading, so they look the same.
     """
     value = "" if value is None else str(value)
-    if "\n" not in value and width and pdfmetrics.stringWidth(value, font, style.fontSize) <= width - CELL_PADDING:
+    room = (width or 0) - CELL_PADDING
+    if width and all(pdfmetrics.stringWidth(line, font, style.fontSize) <= room for line in value.split("\n")):
         return value
     return text(value, ParagraphStyle("cell", parent=style, fontName=font))
 
@@ -179,10 +184,43 @@ def heading(value, level=1):
     return Heading(value, level, styles()["h1" if level == 1 else "h2"])
 
 
+class Contents(TableOfContents):
+    """A table of contents that one layout pass is enough for.
+
+    :func:`build` gives it the document's headings before the layout (with
+    page 0), so it takes the room it will need; where it would be drawn it
+    hands its drawing to the canvas (``defer``), which runs it when the
+    document is saved, by then with every heading's page. The entries are
+    one line each and the page numbers are drawn beside them, so the real
+    numbers cannot change the room taken.
+    """
+
+    def wrap(self, availWidth, availHeight):
+        self._avail = (availWidth, availHeight)
+        return super().wrap(availWidth, availHeight)
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        defer = getattr(canvas, "defer", None)
+        if defer is None:
+            return super().drawOn(canvas, x, y, _sW)
+
+        def draw():
+            self._lastEntries = self._entries[:]
+            self.canv = canvas
+            super(Contents, self).wrap(*self._avail)
+            self._table.drawOn(canvas, x, y, _sW)
+
+        defer(draw)
+        return None
+
+
+MAX_SINGLE_PASS_ENTRIES = 30  # one line each: these fit one page below the "Contents" title
+
+
 def contents():
     """The table of contents; ``build`` fills in the page numbers."""
     register_fonts()
-    toc = TableOfContents()
+    toc = Contents()
     toc.levelStyles = [
         ParagraphStyle("toc1", fontName=FONT_BOLD, fontSize=11, leading=15, leftIndent=0, firstLineIndent=0),
         ParagraphStyle("toc2", fontName=FONT, fontSize=10, leading=13, leftIndent=8 * mm, firstLineIndent=0),
@@ -197,7 +235,7 @@ class _Document(SimpleDocTemplate):
     def afterFlowable(self, flowable):
         if not isinstance(flowable, Heading):
             return
-        key = f"h{id(flowable)}"
+        key = _key(flowable)
         self.canv.bookmarkPage(key)
         self.canv.addOutlineEntry(flowable.toc_text, key, level=flowable.toc_level - 1, closed=False)
         self.canv.showOutline()
@@ -212,6 +250,11 @@ def _numbered_canvas(header, marking):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._pages = []
+            self._deferred = {}
+
+        def defer(self, draw):
+            """Run ``draw`` on the current page when the document is saved (see :class:`Contents`)."""
+            self._deferred.setdefault(len(self._pages), []).append(draw)
 
         def showPage(self):
             self._pages.append(dict(self.__dict__))
@@ -219,8 +262,11 @@ def _numbered_canvas(header, marking):
 
         def save(self):
             total = len(self._pages)
-            for state in self._pages:
+            deferred = self._deferred
+            for number, state in enumerate(self._pages):
                 self.__dict__.update(state)
+                for draw in deferred.get(number, ()):
+                    draw()
                 self._furniture(total)
                 super().showPage()
             super().save()
@@ -262,8 +308,30 @@ def build(story, *, title, municipality, author="", subject="", marking="", land
     header = f"{municipality} · {title}"
     story = list(story) or [Spacer(1, 1)]
     canvasmaker = _numbered_canvas(header, marking)
-    if any(isinstance(flowable, TableOfContents) for flowable in story):
+    tocs = [flowable for flowable in story if isinstance(flowable, TableOfContents)]
+    headings = list(_headings(story))
+    if tocs and (len(headings) > MAX_SINGLE_PASS_ENTRIES or not all(isinstance(t, Contents) for t in tocs)):
         doc.multiBuild(story, canvasmaker=canvasmaker)
-    else:
-        doc.build(story, canvasmaker=canvasmaker)
+        return out.getvalue()
+    for toc in tocs:
+        # The entries as they will be, but for the page numbers: the room they need.
+        toc._entries = []
+        toc._lastEntries = [(h.toc_level - 1, escape(h.toc_text), 0, _key(h)) for h in headings]
+    doc._indexingFlowables = tocs
+    doc.build(story, canvasmaker=canvasmaker)
     return out.getvalue()
+
+
+def _headings(flowables):
+    """The :class:`Heading` flowables in reading order, also inside containers such as KeepTogether."""
+    for flowable in flowables:
+        if isinstance(flowable, Heading):
+            yield flowable
+        inner = getattr(flowable, "_content", None)
+        if isinstance(inner, (list, tuple)):
+            yield from _headings(inner)
+
+
+def _key(heading):
+    """The bookmark a heading's contents entry links to."""
+    return f"h{id(heading)}"
