@@ -21,7 +21,7 @@ from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
 from ..competence.models import Competence
@@ -545,7 +545,7 @@ def agreed_entries(appraisal):
     return db.session.scalars(
         select(DevelopmentEntry)
         .where(DevelopmentEntry.appraisal_id == appraisal.id)
-        .options(selectinload(DevelopmentEntry.competence), selectinload(DevelopmentEntry.measure))
+        .options(joinedload(DevelopmentEntry.competence), joinedload(DevelopmentEntry.measure))
         .order_by(DevelopmentEntry.id)
     ).all()
 
@@ -573,7 +573,7 @@ def previous_entries(appraisal):
             or_(DevelopmentEntry.appraisal_id.is_(None), DevelopmentEntry.appraisal_id != appraisal.id),
             or_(DevelopmentEntry.status.in_(OPEN_STATUSES), closed),
         )
-        .options(selectinload(DevelopmentEntry.competence), selectinload(DevelopmentEntry.measure))
+        .options(joinedload(DevelopmentEntry.competence), joinedload(DevelopmentEntry.measure))
         .order_by(DevelopmentEntry.created_at, DevelopmentEntry.id)
     ).all()
 

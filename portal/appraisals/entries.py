@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..org.models import Employee
@@ -98,7 +98,7 @@ def entries_of(employee_id):
     return (
         select(DevelopmentEntry)
         .where(DevelopmentEntry.employee_id == employee_id)
-        .options(selectinload(DevelopmentEntry.competence), selectinload(DevelopmentEntry.measure))
+        .options(joinedload(DevelopmentEntry.competence), joinedload(DevelopmentEntry.measure))
         .order_by(open_first, DevelopmentEntry.due.is_(None), DevelopmentEntry.due, DevelopmentEntry.id)
     )
 

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..org.models import Employee, User
@@ -43,7 +43,7 @@ def _people(user_ids):
     ids = {i for i in user_ids if i}
     if not ids:
         return {}
-    rows = db.session.scalars(select(User).where(User.id.in_(ids)).options(selectinload(User.employee))).all()
+    rows = db.session.scalars(select(User).where(User.id.in_(ids)).options(joinedload(User.employee))).all()
     return {row.id: row for row in rows}
 
 

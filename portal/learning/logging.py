@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, insert, or_, select, true, update
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..appraisals.models import OPEN_STATUSES, DevelopmentEntry, DevelopmentEntryEvent
 from ..appraisals.visibility import employee_rows_condition
@@ -397,7 +397,7 @@ def activities_stmt(user, kind=None):
     A leader sees activities where someone in a unit they lead took part (and
     the ones they logged); an employee, the ones they took part in.
     """
-    stmt = select(LearningActivity).options(selectinload(LearningActivity.competence))
+    stmt = select(LearningActivity).options(joinedload(LearningActivity.competence))
     if not user.has_role("hr"):
         taking_part = select(LearningParticipant.activity_id).where(
             employee_rows_condition(user, LearningParticipant.employee_id)
@@ -462,7 +462,7 @@ def activities_for(employee_id):
         select(LearningActivity)
         .join(LearningParticipant, LearningParticipant.activity_id == LearningActivity.id)
         .where(LearningParticipant.employee_id == employee_id)
-        .options(selectinload(LearningActivity.competence))
+        .options(joinedload(LearningActivity.competence))
         .order_by(LearningActivity.date.desc(), LearningActivity.id.desc())
     ).all()
 
