@@ -42,8 +42,10 @@ LIMIT_SECONDS = 600
 RUNS = (
     ("demo", "demo.py", [], False),
     ("gaps", "gaps.py", ["--repeat", "2"], False),
+    ("pages", "pages.py", ["--duration", "6s"], True),
+    ("queries", "queries.py", [], False),
     ("imports", "imports.py", ["--repeat", "2"], False),
-    ("workforce_pdf", "workforce_pdf.py", [], False),
+    ("workforce_pdf", "workforce_pdf.py", ["--repeat", "2"], False),
     ("load", "load.py", ["--duration", "20s"], True),
 )
 

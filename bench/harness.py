@@ -103,7 +103,8 @@ def figures(name, title, baseline, rows, setup="", notes=()):
         return
     import json
 
-    dialect = db.engine.dialect.name if _has_app() else os.environ.get("BENCH_DATABASE", "sqlite")
+    url = os.environ.get("DATABASE_URL", "")
+    dialect = db.engine.dialect.name if _has_app() else ("postgresql" if url.startswith("postgres") else "sqlite")
     version = ".".join(map(str, db.engine.dialect.server_version_info or ())) if _has_app() else ""
     document = {"name": name, "title": title, "database": dialect, "version": version, "setup": setup,
                 "baseline": baseline,
