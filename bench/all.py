@@ -46,6 +46,7 @@ RUNS = (
     ("queries", "queries.py", [], False),
     ("imports", "imports.py", ["--repeat", "2"], False),
     ("workforce_pdf", "workforce_pdf.py", ["--repeat", "2"], False),
+    ("workflow", "workflow.py", ["--plans", "300", "--durable-plans", "50", "--rounds", "10"], False),
     ("load", "load.py", ["--duration", "20s"], True),
 )
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import has_request_context
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -28,6 +28,12 @@ from .models import AuditEntry
 
 GENESIS = "0" * 64
 LOCK_KEY = 74001  # an arbitrary number naming the audit lock among PostgreSQL advisory locks
+
+
+# Built once per process; each append passes its own values.
+_COLUMNS = ("id", "at", "actor_id", "actor", "action", "object_type", "object_id", "details", "prev_hash", "hash")
+_INSERT = insert(AuditEntry.__table__)
+_HEAD = select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
 
 
 class AppendOnly(Exception):
@@ -78,20 +84,21 @@ def _head():
     that, this session's own last entry is the head (no other writer can
     append while the lock is held), which keeps a step that writes several
     entries, or a demo that writes hundreds, from paying two statements each.
-    The remembered entry is trusted only while it is still persistent, so a
-    rolled-back savepoint sends us back to the database.
+    The remembered head belongs to one transaction, and any rollback, a
+    savepoint's too, forgets it (:func:`_forget_head`), so an entry that was
+    undone is never built on.
     """
     transaction = db.session().get_transaction()
     remembered = db.session.info.get("audit_head")
-    if remembered and remembered[0] is transaction and inspect(remembered[1]).persistent:
-        return remembered[1].id, remembered[1].hash
+    if remembered and remembered[0] is transaction:
+        return remembered[1], remembered[2]
     _lock()
-    last = db.session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    last = db.session.execute(_HEAD).first()
     return last if last else (0, GENESIS)
 
 
 def record(action, object_type="", object_id=None, details=None, actor=None):
-    """Append an entry in the current transaction and return it (the caller commits)."""
+    """Append an entry in the current transaction and return it, as written (the caller commits)."""
     last_id, prev_hash = _head()
     actor_id, actor_name = _actor(actor)
     entry = AuditEntry(
@@ -106,10 +113,16 @@ def record(action, object_type="", object_id=None, details=None, actor=None):
         prev_hash=prev_hash,
     )
     entry.hash = seal(entry, prev_hash)
-    db.session.add(entry)
-    db.session.flush()
-    db.session.info["audit_head"] = (db.session().get_transaction(), entry)
+    # A plain INSERT, at once (a taken place in the chain fails here, not at commit), without the ORM's
+    # bookkeeping: the entry is never changed afterwards, so the session need not track it.
+    db.session.execute(_INSERT, {column: getattr(entry, column) for column in _COLUMNS})
+    db.session.info["audit_head"] = (db.session().get_transaction(), entry.id, entry.hash)
     return entry
+
+
+def _forget_head(session, _previous_transaction):
+    """After any rollback, a savepoint's included, the remembered head may be an entry that was undone."""
+    session.info.pop("audit_head", None)
 
 
 @dataclass
@@ -159,3 +172,5 @@ def init_app(app):
     """Guard every session against changing audit entries (once per process)."""
     if not event.contains(Session, "before_flush", _refuse_changes):
         event.listen(Session, "before_flush", _refuse_changes)
+    if not event.contains(Session, "after_soft_rollback", _forget_head):
+        event.listen(Session, "after_soft_rollback", _forget_head)

@@ -11,7 +11,7 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import inspect, select
+from sqlalchemy import insert, inspect, select
 
 from ..extensions import db
 from .models import OutgoingMail
@@ -38,15 +38,21 @@ def enqueue_for(users, render, key=None):
     keeps reminders from being sent twice.
     """
     default = current_app.config["PORTAL_DEFAULT_LOCALE"]
-    queued = 0
+    queued, rows = 0, []
     for user in users:
         if not user.email or not user.active:
             continue
         with force_locale(user.locale or default):
             subject, body = render(user)
             subject, body = str(subject), str(body)
-        if enqueue(user.email, subject, body, key(user) if key else None) is not None:
+        if key is None:
+            # Without a key nothing needs checking first: the mails go in together, in one statement.
+            rows.append({"to_address": user.email, "subject": subject[:300], "body": body, "key": None})
+        elif enqueue(user.email, subject, body, key(user)) is not None:
             queued += 1
+    if rows:
+        db.session.execute(insert(OutgoingMail.__table__), rows)
+        queued += len(rows)
     return queued
 
 

@@ -7,6 +7,7 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import literal, or_, select
+from sqlalchemy.orm import lazyload
 
 from ..extensions import db
 from ..notify import enqueue_for
@@ -80,7 +81,7 @@ class PlanWorkflow(engine.Adapter):
         if capacity != "leader" or plan.scope_unit is None:
             return True
         scope = plan.scope_unit.path
-        return any(scope.startswith(p) or p.startswith(scope) for p in led_unit_paths(user))
+        return any(scope.startswith(p) or p.startswith(scope) for p in _led_paths(user))
 
     def notify(self, plan, capacities, reason):
         """E-mail everyone who can sign in ``capacities`` that the plan waits for them."""
@@ -105,6 +106,15 @@ class PlanWorkflow(engine.Adapter):
         enqueue_for(signers(plan, capacities), render)
 
 
+def _led_paths(user):
+    """The paths of the units ``user`` leads, from the role assignments loaded with the user (their unit
+    comes along in the same query), so a leader's sign-off does not ask the database again."""
+    assignments = getattr(user, "role_assignments", None)
+    if assignments is None:
+        return led_unit_paths(user)
+    return [a.unit.path for a in assignments if a.role == "leader" and a.unit_id and a.unit is not None]
+
+
 def signers(plan, capacities):
     """Active users who may sign ``plan`` in any of ``capacities`` (one query)."""
     conditions = []
@@ -121,6 +131,7 @@ def signers(plan, capacities):
         select(User)
         .where(User.active.is_(True), User.id.in_(select(RoleAssignment.user_id).where(or_(*conditions))))
         .order_by(User.id)
+        .options(lazyload(User.role_assignments))  # a mail needs the address and language, not the roles
     ).all()
 
 

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit import log as audit
 from ..extensions import db
 from .definition import title_in
+from .demo_clock import stamp
 from .models import DECISIONS, SignOff, WorkflowHistory
 
 CAPACITY_TITLES = {
@@ -35,6 +36,24 @@ CAPACITY_TITLES = {
     "employee": _l("Employee"),
 }
 COMMENT_MAX = 5000
+
+
+# The statements every sign-off and step runs, built once: SQLAlchemy then neither rebuilds them nor
+# recomputes their cache keys per call; each call passes its own values.
+_INSERT_SIGNOFF = insert(SignOff.__table__)
+_INSERT_HISTORY = insert(WorkflowHistory.__table__)
+_SIGNED_ALREADY = select(SignOff.id).where(
+    SignOff.object_type == bindparam("object_type"),
+    SignOff.object_id == bindparam("object_id"),
+    SignOff.capacity == bindparam("capacity"),
+    SignOff.version == bindparam("version"),
+)
+_DECISIONS_OF_VERSION = select(SignOff.capacity, SignOff.decision).where(
+    SignOff.object_type == bindparam("object_type"),
+    SignOff.object_id == bindparam("object_id"),
+    SignOff.version == bindparam("version"),
+)
+_COMPARE_AND_SET = {}  # (model, with state) -> UPDATE statement
 
 
 class WorkflowError(Exception):
@@ -161,25 +180,32 @@ def sign(obj, user, capacity, decision, comment, version):
     if capacity not in definition.capacities_at(obj.state):
         raise Conflict(_l("Nobody signs in that capacity at the current stage."), "capacity")
     _check_version(obj, version)
-    earlier = db.session.scalar(_signoffs_of(obj).where(SignOff.capacity == capacity, SignOff.version == version))
+    earlier = db.session.scalar(
+        _SIGNED_ALREADY,
+        {"object_type": adapter.object_type, "object_id": obj.id, "capacity": capacity, "version": version},
+    )
     if earlier is not None:
         raise Conflict(_l("Someone has already signed this version in that capacity."), "capacity")
     _lock(obj, version)
-    db.session.add(
-        SignOff(
-            object_type=adapter.object_type,
-            object_id=obj.id,
-            capacity=capacity,
-            decision=decision,
-            comment=comment or "",
-            state=obj.state,
-            version=version,
-            user_id=user.id,
-            username=user.username,
-        )
-    )
     try:
-        db.session.flush()
+        # A plain INSERT: nobody reads the new row back in this step, so the ORM's bookkeeping is not needed.
+        db.session.execute(
+            _INSERT_SIGNOFF,
+            stamp(
+                SignOff,
+                {
+                    "object_type": adapter.object_type,
+                    "object_id": obj.id,
+                    "capacity": capacity,
+                    "decision": decision,
+                    "comment": comment or "",
+                    "state": obj.state,
+                    "version": version,
+                    "user_id": user.id,
+                    "username": user.username,
+                },
+            ),
+        )
     except IntegrityError:
         raise Conflict(_l("Someone has already signed this version in that capacity.")) from None
     _history(obj, user, "signoff", decision, obj.state, comment, capacity=capacity)
@@ -204,7 +230,7 @@ def fire(obj, user, name, comment, version):
     comment = _comment(comment)
     if transition.comment_required and not comment:
         raise Invalid(_l("Write a comment explaining why."), "comment")
-    problems = blockers(obj, transition, _current_signoffs(obj))
+    problems = blockers(obj, transition, _current_decisions(obj) if transition.signoffs else ())
     if problems:
         raise Conflict(_joined(problems))
     return _advance(obj, user, transition, comment, version)
@@ -214,11 +240,17 @@ def _advance(obj, user, transition, comment, version):
     """Move ``obj`` along a transition whose checks passed: version, state, history, actions, mail."""
     adapter, definition = adapter_for(obj), definition_for(obj)
     source = obj.state
-    _bump(obj, version)
+    _check_version(obj, version)
     if not definition.machine.events[transition.name].trigger(obj, cleared=True):
         # Cannot happen while the checks above mirror the machine; if it does, refuse rather than
-        # record a step that did not move (the caller rolls the raised version back).
+        # record a step that did not move (the caller rolls the transaction back).
         raise Conflict(_l("This step cannot be taken from the current stage."))
+    # The new state goes into the compare-and-swap UPDATE that raises the version; marked as stored, it
+    # is not written a second time by the flush at commit. (A refused UPDATE raises; the caller rolls back.)
+    dest = obj.state
+    set_committed_value(obj, "state", dest)
+    _compare_and_set(obj, version, version + 1, state=dest)
+    set_committed_value(obj, "version", version + 1)
     _history(obj, user, "transition", transition.name, source, comment)
     made = None
     for action in transition.actions:
@@ -232,7 +264,7 @@ def _fire_automatic(obj, user):
     """Fire the first automatic transition out of the current state whose approvals are now complete."""
     definition = definition_for(obj)
     for transition in definition.transitions_from(obj.state):
-        if transition.automatic and not blockers(obj, transition, _current_signoffs(obj)):
+        if transition.automatic and not blockers(obj, transition, _current_decisions(obj)):
             _advance(obj, user, transition, "", obj.version)
             return transition.name
     return None
@@ -343,6 +375,14 @@ def _current_signoffs(obj):
     return db.session.scalars(_signoffs_of(obj).where(SignOff.version == obj.version)).all()
 
 
+def _current_decisions(obj):
+    """``(capacity, decision)`` rows of the current version: all that :func:`blockers` reads, without ORM objects."""
+    return db.session.execute(
+        _DECISIONS_OF_VERSION,
+        {"object_type": adapter_for(obj).object_type, "object_id": obj.id, "version": obj.version},
+    ).all()
+
+
 def _approved_capacities(obj, version):
     rows = db.session.scalars(
         select(SignOff.capacity).where(
@@ -443,13 +483,13 @@ def _lock(obj, version):
     _compare_and_set(obj, version, version)
 
 
-def _compare_and_set(obj, seen, new):
-    model = type(obj)
+def _compare_and_set(obj, seen, new, state=None):
+    """``UPDATE ... SET version = new [, state = state] WHERE id = obj.id AND version = seen``; 409 unless one row."""
+    values = {"object_id": obj.id, "seen": seen, "new_version": new}
+    if state is not None:
+        values["new_state"] = state
     try:
-        result = db.session.execute(
-            update(model).where(model.id == obj.id, model.version == seen).values(version=new),
-            execution_options={"synchronize_session": False},
-        )
+        result = db.session.execute(_compare_and_set_statement(type(obj), state is not None), values)
     except OperationalError as error:
         # SQLite refuses the second of two writers outright ("database is locked").
         if "locked" in str(error).lower():
@@ -459,24 +499,43 @@ def _compare_and_set(obj, seen, new):
         raise Conflict(_l("Someone else changed this in the meantime. Load it again and repeat your change."), "version")
 
 
+def _compare_and_set_statement(model, with_state):
+    """The compare-and-swap UPDATE for ``model``'s table, built once per process (plain Core, bound by name)."""
+    key = (model, with_state)
+    if key not in _COMPARE_AND_SET:
+        table = model.__table__
+        values = {"version": bindparam("new_version")}
+        if with_state:
+            values["state"] = bindparam("new_state")
+        _COMPARE_AND_SET[key] = (
+            update(table).where(table.c.id == bindparam("object_id"), table.c.version == bindparam("seen")).values(values)
+        )
+    return _COMPARE_AND_SET[key]
+
+
 def _history(obj, user, kind, transition, source, comment, changes=None, capacity=None):
     """Write the step to the object's history and to the audit log (texts stay out of the log)."""
     adapter = adapter_for(obj)
     step = f"{transition}:{capacity}" if capacity else transition
-    db.session.add(
-        WorkflowHistory(
-            object_type=adapter.object_type,
-            object_id=obj.id,
-            kind=kind,
-            transition=step,
-            from_state=source,
-            to_state=obj.state,
-            version=obj.version,
-            user_id=getattr(user, "id", None),
-            username=getattr(user, "username", "system"),
-            comment=comment or "",
-            changes=changes,
-        )
+    # A plain INSERT, like the sign-off's: the history is only read by later queries.
+    db.session.execute(
+        _INSERT_HISTORY,
+        stamp(
+            WorkflowHistory,
+            {
+                "object_type": adapter.object_type,
+                "object_id": obj.id,
+                "kind": kind,
+                "transition": step,
+                "from_state": source,
+                "to_state": obj.state,
+                "version": obj.version,
+                "user_id": getattr(user, "id", None),
+                "username": getattr(user, "username", "system"),
+                "comment": comment or "",
+                "changes": changes,
+            },
+        ),
     )
     details = {"step": step, "from": source, "to": obj.state, "version": obj.version}
     if changes:
