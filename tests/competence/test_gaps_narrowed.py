@@ -35,15 +35,16 @@ def _figures(rows):
     return [(r.requirement_id, r.holders_now, r.retiring_by_horizon) for r in rows]
 
 
-def _cache_off(app):
-    app.extensions[EXTENSION].seconds = 0
+def _cache_off(app, monkeypatch):
+    """Off for this test only: the app is shared by the whole session."""
+    monkeypatch.setattr(app.extensions[EXTENSION], "seconds", 0)
 
 
 @pytest.mark.parametrize("horizon", [0, 5, 10])
-def test_every_page_counted_alone_equals_the_whole_count(app, demo, horizon):
+def test_every_page_counted_alone_equals_the_whole_count(app, demo, horizon, monkeypatch):
     whole = {row[0]: row for row in _figures(requirement_gaps(None, horizon, today=TODAY))}
     assert sum(1 for _rid, now, _r in whole.values() if now) > 20  # the demo has holders to count
-    _cache_off(app)
+    _cache_off(app, monkeypatch)
     seen = 0
     for page in range(1, 100):
         ids = paginate(requirements_in_view(None), page, 50).items
@@ -56,7 +57,7 @@ def test_every_page_counted_alone_equals_the_whole_count(app, demo, horizon):
     assert seen == len(whole)
 
 
-def test_a_few_competences_under_one_unit_counted_alone_equal_the_whole_count(app, demo):
+def test_a_few_competences_under_one_unit_counted_alone_equal_the_whole_count(app, demo, monkeypatch):
     from portal.org.models import Unit
 
     area = db.session.scalars(select(Unit).where(Unit.code == "HO")).one()  # health and care: most requirements
@@ -66,6 +67,6 @@ def test_a_few_competences_under_one_unit_counted_alone_equal_the_whole_count(ap
     competences = required[::3] + [unrequired]
     whole = _figures(r for r in rows if r.competence_id in competences)
     assert len(whole) > 5 and any(now for _rid, now, _r in whole)
-    _cache_off(app)
+    _cache_off(app, monkeypatch)
     assert _figures(requirement_gaps([area.path], 5, competences, today=TODAY)) == whole
     assert _figures(requirement_gaps([area.path], 5, [], today=TODAY)) == []
