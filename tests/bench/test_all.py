@@ -77,3 +77,32 @@ def test_a_failing_script_stops_the_run(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit, match=r"bench/broken.py failed \(exit 3\)"):
         runner.run("broken", "broken.py", [], str(tmp_path))
     assert "trying" in capsys.readouterr().out
+
+
+def test_on_postgresql_each_script_gets_a_fresh_database_that_is_dropped_afterwards():
+    """Scripts fill their databases differently (the query-count one needs an empty one)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        pytest.skip("PostgreSQL only (CI's second run)")
+    from sqlalchemy import create_engine, text
+
+    runner = load_runner()
+    with runner.own_database(url, "probe") as fresh:
+        assert fresh != url and "bench_probe_" in fresh
+        engine = create_engine(fresh)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).scalar() == 0
+        engine.dispose()
+        name = fresh.rsplit("/", 1)[1]
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM pg_database WHERE datname = :n"), {"n": name}).scalar() == 0
+    engine.dispose()
+
+
+def test_without_postgresql_no_database_is_made():
+    runner = load_runner()
+    with runner.own_database(None, "probe") as url:
+        assert url is None
+    with runner.own_database("sqlite:////tmp/x.sqlite3", "probe") as url:
+        assert url is None
