@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -114,7 +115,7 @@ def own_database(url, name):
     from sqlalchemy.engine import make_url
 
     server = make_url(url)
-    database = f"bench_{name}_{os.getpid()}"
+    database = f"bench_{name}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     quoted = admin.dialect.identifier_preparer.quote(database)  # DDL takes no bound parameters
     try:

@@ -5,21 +5,19 @@ checked on a real script (the demo benchmark at 60 employees, figures
 written to a copy of the document) and its writing rules on their own:
 a SQLite run must keep the PostgreSQL figures and the hand-written text.
 """
-import importlib.util
 import os
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.bench.conftest import bench_runner
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_runner():
-    spec = importlib.util.spec_from_file_location("bench_all", ROOT / "bench" / "all.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_runner()
 
 
 def result(database="sqlite", met=True):

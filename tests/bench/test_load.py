@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import threading
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -37,28 +36,6 @@ def wrk_installed():
         pytest.skip("wrk is not installed (apt-get install -y wrk): the load test is skipped")
 
 
-@pytest.fixture
-def load_database(tmp_path):
-    """A database of its own: a new one on the suite's PostgreSQL server, else an SQLite file."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path}/load.sqlite3"
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"portal_load_{uuid.uuid4().hex[:8]}"
-    server = create_engine(url, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-
-
 def refuses(port):
     """Whether nothing listens on the port any more (no gunicorn master, no orphaned worker)."""
     with socket.socket() as s:
@@ -66,16 +43,16 @@ def refuses(port):
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def test_a_short_run_has_no_errors_and_a_throughput(load_database, tmp_path):
+def test_a_short_run_has_no_errors_and_a_throughput(bench_database, tmp_path):
     figures = tmp_path / "load.json"
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), *TINY, "--duration", "3s", "--database-url", load_database,
+        [sys.executable, str(SCRIPT), *TINY, "--duration", "3s", "--database-url", bench_database,
          "--json", str(figures)],
         cwd=ROOT, capture_output=True, text=True, timeout=180,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     result = json.loads(figures.read_text())
-    assert result["database"].startswith("postgresql" if "postgresql" in load_database else "sqlite")
+    assert result["database"].startswith("postgresql" if "postgresql" in bench_database else "sqlite")
     assert result["mix_size"] >= 40  # pages and API reads of four roles
     for run in ("main", "baseline"):
         figures_of = result[run]
@@ -91,9 +68,9 @@ def test_a_short_run_has_no_errors_and_a_throughput(load_database, tmp_path):
 
 @pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgresql"),
                     reason="stopping gunicorn does not depend on the database: checked in the SQLite run")
-def test_ctrl_c_during_the_run_stops_gunicorn(load_database):
+def test_ctrl_c_during_the_run_stops_gunicorn(bench_database):
     script = subprocess.Popen(
-        [sys.executable, "-u", str(SCRIPT), *TINY, "--duration", "60s", "--database-url", load_database],
+        [sys.executable, "-u", str(SCRIPT), *TINY, "--duration", "60s", "--database-url", bench_database],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True,
     )
     try:

@@ -10,16 +10,16 @@ import os
 import subprocess
 import sys
 
-from tests.bench.test_load import ROOT, load_database, refuses, wrk_installed  # noqa: F401  (fixtures)
+from tests.bench.test_load import ROOT, refuses, wrk_installed  # noqa: F401  (fixtures)
 
 SCRIPT = ROOT / "bench" / "pages.py"
 TINY = ["--employees", "100", "--connections", "2", "--workers", "2", "--duration", "1s"]
 
 
-def test_a_short_run_measures_every_url_against_hello(load_database, tmp_path):  # noqa: F811
+def test_a_short_run_measures_every_url_against_hello(bench_database, tmp_path):
     figures, results = tmp_path / "pages.json", tmp_path / "results"
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), *TINY, "--database-url", load_database, "--json", str(figures)],
+        [sys.executable, str(SCRIPT), *TINY, "--database-url", bench_database, "--json", str(figures)],
         cwd=ROOT, capture_output=True, text=True, timeout=240, env={**os.environ, "BENCH_RESULTS": str(results)},
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

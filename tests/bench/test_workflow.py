@@ -11,42 +11,16 @@ import os
 import re
 import subprocess
 import sys
-import uuid
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "bench" / "workflow.py"
 TINY = ["--employees", "120", "--plans", "4", "--durable-plans", "2", "--rounds", "2"]
 
 
-@pytest.fixture
-def bench_database(tmp_path):
-    """A database of its own: a new one on the suite's PostgreSQL server, else none (the script makes an SQLite file)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        yield None
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"portal_wf_{uuid.uuid4().hex[:8]}"
-    server = create_engine(url, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-
-
 def test_a_tiny_run_checks_its_result_and_hands_over_its_figures(bench_database, tmp_path):
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    if bench_database:
-        env["DATABASE_URL"] = bench_database
+    env["DATABASE_URL"] = bench_database
     env["BENCH_RESULTS"] = str(tmp_path)
     done = subprocess.run([sys.executable, str(SCRIPT), *TINY], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
@@ -64,7 +38,7 @@ def test_a_tiny_run_checks_its_result_and_hands_over_its_figures(bench_database,
     assert re.search(r"spend their time \(relaxed, ms per step\): load the plan and the user [\d.]+ \(\d+%\), "
                      r"engine.sign / engine.fire [\d.]+", out), out
 
-    database = "postgresql" if bench_database else "sqlite"
+    database = "postgresql" if bench_database.startswith("postgresql") else "sqlite"
     result = json.loads((tmp_path / f"workflow-{database}.json").read_text())
     assert result["name"] == "workflow" and result["database"] == database
     rows = {row["what"]: row for row in result["rows"]}

@@ -12,13 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.bench.test_gaps import bench_database  # noqa: F401  (the fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "bench" / "workforce_pdf.py"
 
 
-def test_a_tiny_run_prints_ratios_and_writes_its_figures(bench_database, tmp_path):  # noqa: F811
+def test_a_tiny_run_prints_ratios_and_writes_its_figures(bench_database, tmp_path):
     results = tmp_path / "results"
     env = {**os.environ, "DATABASE_URL": bench_database, "BENCH_RESULTS": str(results)}
     done = subprocess.run(
