@@ -76,6 +76,16 @@ def _transaction_wrote():
     return bool(session.in_transaction() and session.connection().info.get(_WROTE))
 
 
+def keeps_now():
+    """Whether a figure computed now would be kept (the cache is on and this transaction has not written).
+
+    For callers that choose between counting everything once for the cache
+    and counting only what they need.
+    """
+    cache = current_app.extensions.get(EXTENSION)
+    return cache is not None and cache.seconds > 0 and not _transaction_wrote()
+
+
 def cached(key, compute):
     """``compute()``, or what it gave for ``key`` within the last few seconds (see the module)."""
     cache = current_app.extensions.get(EXTENSION)

@@ -22,13 +22,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from flask import current_app
 from sqlalchemy import and_, case, false, func, or_, select, text, union_all
 from sqlalchemy.orm import aliased, contains_eager
 
 from .. import figure_cache
 from ..extensions import db
-from ..figure_cache import EXTENSION as FIGURE_CACHE
 from ..figure_cache import cached
 from ..org.models import Employee, Unit
 from ..org.stats import MIN_GROUP, employed_on
@@ -185,7 +183,7 @@ def requirement_gaps(unit_paths=None, horizon_years=0, competence_ids=None, toda
     the cache off, a narrowed call counts just its own competences.
     """
     today = today or date.today()
-    if _cache_on() or (competence_ids is None and requirement_ids is None):
+    if figure_cache.keeps_now() or (competence_ids is None and requirement_ids is None):
         figures = cached(
             ("gap-figures", tuple(unit_paths) if unit_paths is not None else None, horizon_years, today),
             lambda: _requirement_figures(unit_paths, horizon_years, None, today, None),
@@ -211,12 +209,6 @@ def requirement_gaps(unit_paths=None, horizon_years=0, competence_ids=None, toda
         )
         for rid, unit_id, competence_id, min_level, required, profession, now, retiring in figures
     ]
-
-
-def _cache_on():
-    """Whether what is counted now would be kept (the cache is on and this transaction has not written)."""
-    cache = current_app.extensions.get(FIGURE_CACHE)
-    return cache is not None and cache.seconds > 0 and not figure_cache._transaction_wrote()
 
 
 def _requirement_figures(unit_paths, horizon_years, competence_ids, today, requirement_ids):
